@@ -1,0 +1,180 @@
+/**
+ * Cutting a validated batch into chunks: split rows by partition key, sort
+ * each partition by the sort key (stable, NULLs last like DuckDB's ASC),
+ * cut runs of at most chunkRows, dictionary-encode strings per chunk, encode
+ * every column on its own, and name the chunk by its content.
+ */
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import type { DatasetSchema } from '../schema/schema.js';
+import type { Batch, BatchColumn } from './batch.js';
+import type { ColumnValues } from './column.js';
+import { bitmapFromNullFlags } from './column.js';
+import { encodeColumn } from './codec.js';
+import type { ColumnStats } from './stats.js';
+import { columnStats } from './stats.js';
+
+export type KeyValue = string | number | boolean | null;
+
+export interface ColumnMeta extends ColumnStats {
+  /** Stored (compressed) size of the column's Arrow IPC message. */
+  bytes: number;
+  /** CRC-32 of the stored bytes, checked on every read. */
+  crc: number;
+}
+
+/** What a version record says about one chunk; enough to prune without reading it. */
+export interface ChunkRef {
+  id: string;
+  /** Partition id: a hash of the partition key values, safe as a file or row key. */
+  partition: string;
+  /** The partition key values (timestamps as ms, int64 as decimal strings). */
+  key: KeyValue[];
+  rows: number;
+  /** Only the columns that existed when the chunk was written; later columns read NULL. */
+  columns: Record<string, ColumnMeta>;
+}
+
+export interface EncodedChunk {
+  ref: ChunkRef;
+  blobs: Map<string, Uint8Array>;
+  /** Hash of the chunk's content alone (no salt), for batch digests. */
+  contentHash: string;
+}
+
+export function checksum(bytes: Uint8Array): number {
+  return crc32(bytes) >>> 0;
+}
+
+function keyValue(col: BatchColumn, row: number): KeyValue {
+  if (col.isNull[row] === 1) return null;
+  const v = col.values[row]!;
+  return typeof v === 'bigint' ? v.toString() : col.type === 'bool' ? v === 1 : (v as string | number);
+}
+
+export function partitionId(key: readonly KeyValue[]): string {
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+
+/** Groups row numbers by partition key, in order of first appearance. */
+function splitByPartition(batch: Batch, schema: DatasetSchema): { key: KeyValue[]; rows: number[] }[] {
+  const keyCols = schema.partitionKey.map((k) => batch.columns.get(k)!);
+  const all = { key: [] as KeyValue[], rows: [] as number[] };
+  if (keyCols.length === 0) {
+    for (let r = 0; r < batch.rows; r++) all.rows.push(r);
+    return batch.rows > 0 ? [all] : [];
+  }
+  const groups = new Map<string, { key: KeyValue[]; rows: number[] }>();
+  for (let r = 0; r < batch.rows; r++) {
+    const key = keyCols.map((c) => keyValue(c, r));
+    const k = keyCols.length === 1 && typeof key[0] === 'string' ? `s:${key[0]}` : JSON.stringify(key);
+    let g = groups.get(k);
+    if (!g) { g = { key, rows: [] }; groups.set(k, g); }
+    g.rows.push(r);
+  }
+  return [...groups.values()];
+}
+
+function compareRows(cols: BatchColumn[], a: number, b: number): number {
+  for (const c of cols) {
+    const an = c.isNull[a] === 1; const bn = c.isNull[b] === 1;
+    if (an || bn) {
+      if (an && bn) continue;
+      return an ? 1 : -1;
+    }
+    const x = c.values[a]!; const y = c.values[b]!;
+    if (x < y) return -1;
+    if (x > y) return 1;
+    // NaN compares neither way: DuckDB sorts it above every number.
+    if (x !== y) { const xn = x !== x; const yn = y !== y; if (xn !== yn) return xn ? 1 : -1; }
+  }
+  return a - b;
+}
+
+function sortRows(rows: number[], sortCols: BatchColumn[]): number[] {
+  if (sortCols.length === 0) return rows;
+  let sorted = true;
+  for (let i = 1; i < rows.length; i++) if (compareRows(sortCols, rows[i - 1]!, rows[i]!) > 0) { sorted = false; break; }
+  return sorted ? rows : rows.slice().sort((a, b) => compareRows(sortCols, a, b));
+}
+
+/** Copies the given rows of a batch column into a chunk column. */
+export function gather(col: BatchColumn, rows: ArrayLike<number>): ColumnValues {
+  const n = rows.length;
+  const isNull = new Uint8Array(n);
+  for (let i = 0; i < n; i++) isNull[i] = col.isNull[rows[i]!]!;
+  const valid = bitmapFromNullFlags(isNull, n);
+  switch (col.type) {
+    case 'float64': case 'timestamp': {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = col.values[rows[i]!]!;
+      return { type: col.type, length: n, values, valid };
+    }
+    case 'int32': {
+      const values = new Int32Array(n);
+      for (let i = 0; i < n; i++) values[i] = col.values[rows[i]!]!;
+      return { type: col.type, length: n, values, valid };
+    }
+    case 'int64': {
+      const values = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) values[i] = col.values[rows[i]!]!;
+      return { type: col.type, length: n, values, valid };
+    }
+    case 'bool': {
+      const values = new Uint8Array(n);
+      for (let i = 0; i < n; i++) values[i] = col.values[rows[i]!]!;
+      return { type: col.type, length: n, values, valid };
+    }
+    case 'string': {
+      const codes = new Int32Array(n);
+      const dict: string[] = [];
+      const index = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const s = col.values[rows[i]!];
+        if (s === null || s === undefined) continue;
+        let code = index.get(s);
+        if (code === undefined) { code = dict.length; dict.push(s); index.set(s, code); }
+        codes[i] = code;
+      }
+      return { type: 'string', length: n, codes, dict, valid };
+    }
+  }
+}
+
+export function encodeChunk(columns: ReadonlyMap<string, ColumnValues>, partition: string, key: KeyValue[], salt: string, statsStringBytesMax: number): EncodedChunk {
+  const blobs = new Map<string, Uint8Array>();
+  const metas: Record<string, ColumnMeta> = {};
+  const content = createHash('sha256').update(partition);
+  let rows = -1;
+  for (const [name, values] of columns) {
+    if (rows === -1) rows = values.length;
+    const blob = encodeColumn(name, values);
+    blobs.set(name, blob);
+    metas[name] = { bytes: blob.byteLength, crc: checksum(blob), ...columnStats(values, statsStringBytesMax) };
+    content.update(`\0${name}\0`).update(blob);
+  }
+  const contentHash = content.digest('hex');
+  const id = createHash('sha256').update(`${salt}\0${contentHash}`).digest('hex').slice(0, 32);
+  return { ref: { id, partition, key, rows: Math.max(rows, 0), columns: metas }, blobs, contentHash };
+}
+
+/**
+ * All chunks of a batch. `salt` makes ids differ between two batches that
+ * hold the same rows (two appends of equal content are two sets of rows),
+ * while a retry of the same (writer, seq) yields the same ids.
+ */
+export function chunkBatch(batch: Batch, schema: DatasetSchema, salt: string, statsStringBytesMax: number): EncodedChunk[] {
+  const out: EncodedChunk[] = [];
+  const sortCols = schema.sortKey.map((k) => batch.columns.get(k)!);
+  for (const group of splitByPartition(batch, schema)) {
+    const rows = sortRows(group.rows, sortCols);
+    const pid = partitionId(group.key);
+    for (let start = 0; start < rows.length; start += schema.chunkRows) {
+      const slice = rows.slice(start, start + schema.chunkRows);
+      const cols = new Map<string, ColumnValues>();
+      for (const c of schema.columns) cols.set(c.name, gather(batch.columns.get(c.name)!, slice));
+      out.push(encodeChunk(cols, pid, group.key, salt, statsStringBytesMax));
+    }
+  }
+  return out;
+}

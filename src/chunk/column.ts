@@ -1,0 +1,70 @@
+/**
+ * A column of one chunk, decoded, in the shapes hot loops want: typed arrays,
+ * never JS objects per row and never BigInt (int64 is kept as raw bytes).
+ *
+ * Validity follows Arrow (and DuckDB): bit i of `valid` (LSB first) is 1 when
+ * row i holds a value; `valid === null` means no nulls.
+ */
+import type { ColumnType } from '../schema/schema.js';
+
+export type ColumnValues =
+  | { type: 'float64'; length: number; values: Float64Array; valid: Uint8Array | null }
+  | { type: 'int32'; length: number; values: Int32Array; valid: Uint8Array | null }
+  /** Little-endian two's complement int64 in a BigInt64Array's memory; read with `int64At`. */
+  | { type: 'int64'; length: number; values: BigInt64Array; valid: Uint8Array | null }
+  /** Milliseconds since the Unix epoch (UTC), exact in a double up to year 275760. */
+  | { type: 'timestamp'; length: number; values: Float64Array; valid: Uint8Array | null }
+  /** One byte per row, 0 or 1. */
+  | { type: 'bool'; length: number; values: Uint8Array; valid: Uint8Array | null }
+  /** Dictionary-encoded strings: row i is dict[codes[i]]. */
+  | { type: 'string'; length: number; codes: Int32Array; dict: string[]; valid: Uint8Array | null };
+
+export function isValid(valid: Uint8Array | null, i: number): boolean {
+  return valid === null || ((valid[i >>> 3]! >>> (i & 7)) & 1) === 1;
+}
+
+export function nullCount(valid: Uint8Array | null, length: number): number {
+  if (valid === null) return 0;
+  let n = 0;
+  for (let i = 0; i < length; i++) if (((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) n++;
+  return n;
+}
+
+/** Builds a validity bitmap from one-byte-per-row null flags; null when nothing is null. */
+export function bitmapFromNullFlags(isNull: Uint8Array, length: number): Uint8Array | null {
+  let any = false;
+  for (let i = 0; i < length; i++) if (isNull[i] === 1) { any = true; break; }
+  if (!any) return null;
+  const bits = new Uint8Array(Math.ceil(length / 8));
+  for (let i = 0; i < length; i++) if (isNull[i] !== 1) bits[i >>> 3]! |= 1 << (i & 7);
+  return bits;
+}
+
+/** An int64 as a double; exact within ±2^53, the rest rounds (used for stats and display only). */
+export function int64At(values: BigInt64Array, i: number): number {
+  const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+  return words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+}
+
+export function allNullColumn(type: ColumnType, length: number): ColumnValues {
+  const valid = new Uint8Array(Math.ceil(length / 8));
+  switch (type) {
+    case 'float64': return { type, length, values: new Float64Array(length), valid };
+    case 'timestamp': return { type, length, values: new Float64Array(length), valid };
+    case 'int32': return { type, length, values: new Int32Array(length), valid };
+    case 'int64': return { type, length, values: new BigInt64Array(length), valid };
+    case 'bool': return { type, length, values: new Uint8Array(length), valid };
+    case 'string': return { type, length, codes: new Int32Array(length), dict: [], valid };
+  }
+}
+
+/** Approximate bytes a decoded column holds (for the cache budget). */
+export function columnBytes(c: ColumnValues): number {
+  const v = c.valid ? c.valid.byteLength : 0;
+  if (c.type === 'string') {
+    let s = 0;
+    for (const d of c.dict) s += 2 * d.length + 16;
+    return c.codes.byteLength + s + v;
+  }
+  return c.values.byteLength + v;
+}

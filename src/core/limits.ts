@@ -1,0 +1,54 @@
+/**
+ * Every limit in one place, units last. Each has a default; the settings that
+ * a user may change are read by `resolveLimits` from environment variables or
+ * passed in code.
+ */
+export interface Limits {
+  /** Rows per chunk when a dataset does not say otherwise. */
+  chunkRowsDefault: number;
+  /** Largest chunkRows a dataset may ask for. */
+  chunkRowsMax: number;
+  /** Rows in one ingested batch. */
+  batchRowsMax: number;
+  /** Bytes of one ingested batch (the raw input). */
+  batchBytesMax: number;
+  /** Rows a SQL result may return before the query fails. */
+  resultRowsMax: number;
+  /** Times a commit re-reads the head and retries after losing the race. */
+  commitRetriesMax: number;
+  /** Bytes of decoded chunk columns kept in memory between queries. */
+  chunkCacheBytesMax: number;
+  /** Longest string value kept in chunk statistics (longer values get no max). */
+  statsStringBytesMax: number;
+}
+
+export const defaultLimits: Limits = {
+  chunkRowsDefault: 65_536,
+  chunkRowsMax: 1_048_576,
+  batchRowsMax: 50_000_000,
+  batchBytesMax: 4 * 1024 * 1024 * 1024,
+  resultRowsMax: 1_000_000,
+  commitRetriesMax: 1_000,
+  chunkCacheBytesMax: 512 * 1024 * 1024,
+  statsStringBytesMax: 256,
+};
+
+const envNames: Partial<Record<keyof Limits, string>> = {
+  batchRowsMax: 'STRATA_BATCH_ROWS_MAX',
+  batchBytesMax: 'STRATA_BATCH_BYTES_MAX',
+  resultRowsMax: 'STRATA_RESULT_ROWS_MAX',
+  chunkCacheBytesMax: 'STRATA_CHUNK_CACHE_BYTES_MAX',
+};
+
+/** Defaults, overridden by STRATA_* environment variables, overridden by `given`. */
+export function resolveLimits(given: Partial<Limits> = {}, env: NodeJS.ProcessEnv = process.env): Limits {
+  const limits: Limits = { ...defaultLimits };
+  for (const [key, name] of Object.entries(envNames) as [keyof Limits, string][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    limits[key] = n;
+  }
+  return { ...limits, ...given };
+}

@@ -1,0 +1,304 @@
+/**
+ * The facade: one object wiring storage, the version log, ingestion and SQL.
+ * The CLI and (later) the HTTP server talk only to this.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Batch } from '../chunk/batch.js';
+import type { EncodedChunk } from '../chunk/chunk.js';
+import { chunkBatch } from '../chunk/chunk.js';
+import { StrataError } from '../core/errors.js';
+import type { Limits } from '../core/limits.js';
+import { resolveLimits } from '../core/limits.js';
+import { validateName, validateSeq, validateWriter } from '../core/names.js';
+import { ChunkReader } from '../engine/chunk-reader.js';
+import type { BatchInput, InputFormat } from '../ingest/parse.js';
+import { parseBatch } from '../ingest/parse.js';
+import type { Column, DatasetSchema } from '../schema/schema.js';
+import { makeSchema } from '../schema/schema.js';
+import type { QueryResult, ScanSource } from '../sql/query.js';
+import { runQuery } from '../sql/query.js';
+import { openSandbox } from '../sql/sandbox.js';
+import type { ScanChunk } from '../sql/scan.js';
+import { registerScanFunction } from '../sql/scan.js';
+import { openStore } from '../storage/open.js';
+import type { Store } from '../storage/store.js';
+import { VersionLog } from '../versions/log.js';
+import type { CommitKind } from '../versions/record.js';
+import type { Snapshot } from '../versions/snapshot.js';
+
+export interface StrataOptions {
+  /** A store location (path, `memory:`, URL) or an open store. Default `./strata-data`. */
+  store?: string | Store;
+  limits?: Partial<Limits>;
+  /** DuckDB threads for queries. */
+  threads?: number;
+}
+
+export interface CreateDatasetInput {
+  columns: readonly Column[];
+  partitionKey?: readonly string[];
+  sortKey?: readonly string[];
+  chunkRows?: number;
+}
+
+export interface DatasetInfo {
+  name: string;
+  version: number;
+  schema: DatasetSchema;
+  rows: number;
+  chunks: number;
+  partitions: number;
+  bytes: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AppendOptions {
+  writer?: string;
+  seq?: number;
+}
+
+export interface AppendResult {
+  version: number;
+  rows: number;
+  duplicate: boolean;
+  chunks: number;
+}
+
+export interface VersionInfo {
+  version: number;
+  kind: CommitKind;
+  time: string;
+  rowsAdded: number;
+  rowsRemoved: number;
+  chunksAdded: number;
+  chunksRemoved: number;
+  writer: string | null;
+  seq: number | null;
+  rollbackTo: number | null;
+}
+
+const chunkWritesInFlightMax = 8;
+
+export class Strata {
+  readonly limits: Limits;
+  readonly store: Store;
+  private readonly log: VersionLog;
+  private readonly reader: ChunkReader;
+  private duck: Promise<{ instance: DuckDBInstance; setup: DuckDBConnection }> | null = null;
+
+  private constructor(store: Store, limits: Limits, private readonly threads: number) {
+    this.store = store;
+    this.limits = limits;
+    this.log = new VersionLog(store, limits.commitRetriesMax);
+    this.reader = new ChunkReader(store, limits.chunkCacheBytesMax);
+  }
+
+  static async open(options: StrataOptions = {}): Promise<Strata> {
+    const limits = resolveLimits(options.limits);
+    const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? process.env.STRATA_STORE ?? undefined);
+    return new Strata(store, limits, options.threads ?? 2);
+  }
+
+  async createDataset(name: string, input: CreateDatasetInput): Promise<DatasetInfo> {
+    validateName('dataset', name);
+    const schema = makeSchema(input, this.limits.chunkRowsDefault, this.limits.chunkRowsMax);
+    const created = await this.log.create({ dataset: name, kind: 'create', schema, adds: [], removes: [], rowsAdded: 0, rowsRemoved: 0 });
+    if (!created) throw new StrataError('STRATA_ERR_DATASET_EXISTS', `dataset ${name} already exists`, { dataset: name });
+    return this.describe(name);
+  }
+
+  listDatasets(): Promise<string[]> {
+    return this.store.listDatasets();
+  }
+
+  async describe(name: string): Promise<DatasetInfo> {
+    validateName('dataset', name);
+    const s = await this.log.snapshot(name);
+    const first = await this.log.record(name, 0);
+    let bytes = 0;
+    const partitions = new Set<string>();
+    for (const c of s.chunks.values()) {
+      partitions.add(c.partition);
+      for (const m of Object.values(c.columns)) bytes += m.bytes;
+    }
+    return {
+      name, version: s.version, schema: s.schema, rows: s.rows, chunks: s.chunks.size, partitions: partitions.size, bytes,
+      createdAt: new Date(first.time).toISOString(), updatedAt: new Date(s.time).toISOString(),
+    };
+  }
+
+  async drop(name: string): Promise<void> {
+    validateName('dataset', name);
+    const existed = await this.store.dropDataset(name);
+    this.log.forget(name);
+    if (!existed) throw new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `no dataset named ${name}`, { dataset: name });
+  }
+
+  snapshot(name: string, version?: number): Promise<Snapshot> {
+    validateName('dataset', name);
+    return this.log.snapshot(name, version);
+  }
+
+  /** Parses, validates and appends a whole batch; nothing is written unless all of it is valid. */
+  async ingest(name: string, input: BatchInput, format: InputFormat, options: AppendOptions & { onBytes?: (n: number) => void } = {}): Promise<AppendResult> {
+    validateName('dataset', name);
+    checkIdempotency(options);
+    const head = await this.log.snapshot(name);
+    const batch = await parseBatch(input, format, { dataset: name, schema: head.schema, limits: this.limits, onBytes: options.onBytes });
+    return this.append(name, batch, options, head.schema);
+  }
+
+  /** Appends a validated batch (its columns must follow `schema`, the head schema it was parsed with). */
+  async append(name: string, batch: Batch, options: AppendOptions, schema: DatasetSchema): Promise<AppendResult> {
+    const { writer, seq } = checkIdempotency(options);
+    const salt = writer !== undefined ? `${writer}\0${seq!}` : randomBytes(16).toString('hex');
+    const chunks = chunkBatch(batch, schema, salt, this.limits.statsStringBytesMax);
+    const digest = batchDigest(chunks, batch.rows, schema);
+    let written = false;
+    return this.log.commit<AppendResult>(name, async (head) => {
+      if (writer !== undefined) {
+        const dup = await this.checkDuplicate(name, head, writer, seq!, digest);
+        if (dup) return { done: { version: dup, rows: batch.rows, duplicate: true, chunks: 0 } };
+      }
+      if (head.schema.columns.length !== schema.columns.length) {
+        // A column was added since the batch was parsed: reparse to keep every chunk on one schema.
+        throw new StrataError('STRATA_ERR_COMMIT_CONFLICT', `the schema of ${name} changed while the batch was being written; send it again`, { dataset: name, retryable: true });
+      }
+      if (!written) { await this.writeChunks(name, chunks); written = true; }
+      return {
+        commit: {
+          kind: 'append', schema: head.schema, adds: chunks.map((c) => c.ref), removes: [], rowsAdded: batch.rows, rowsRemoved: 0,
+          ...(writer !== undefined ? { writer, seq: seq!, digest } : {}),
+        },
+        result: (version) => ({ version, rows: batch.rows, duplicate: false, chunks: chunks.length }),
+      };
+    });
+  }
+
+  /** The version holding (writer, seq) if it is already committed; throws when it was committed with other content. */
+  private async checkDuplicate(name: string, head: Snapshot, writer: string, seq: number, digest: string): Promise<number | null> {
+    const pos = head.writers.get(writer);
+    if (!pos || seq > pos.seq) return null;
+    const found = seq === pos.seq ? { version: pos.version, digest: pos.digest } : await this.log.findAppend(name, writer, seq, head.version);
+    if (found && found.digest !== digest) {
+      throw new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${writer} already committed seq ${seq} (version ${found.version}) with different content; a retry must send the same batch`, { dataset: name, version: found.version, writer, seq });
+    }
+    // A seq below the writer's position that no version holds (a gap) is behind the writer: nothing to write.
+    return found?.version ?? pos.version;
+  }
+
+  private async writeChunks(name: string, chunks: EncodedChunk[]): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        const c = chunks[next++]!;
+        await this.store.putChunk({ dataset: name, partition: c.ref.partition, chunk: c.ref.id }, c.blobs);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(chunkWritesInFlightMax, chunks.length) }, worker));
+  }
+
+  async versions(name: string): Promise<VersionInfo[]> {
+    validateName('dataset', name);
+    const head = await this.log.headVersion(name);
+    const out: VersionInfo[] = [];
+    for (let v = 0; v <= head; v++) {
+      const r = await this.log.record(name, v);
+      out.push({
+        version: r.version, kind: r.kind, time: new Date(r.time).toISOString(), rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved,
+        chunksAdded: r.adds.length, chunksRemoved: r.removes.length, writer: r.writer ?? null, seq: r.seq ?? null, rollbackTo: r.rollbackTo ?? null,
+      });
+    }
+    return out;
+  }
+
+  /** A new version whose snapshot (chunks, schema, writer positions) equals version `to`'s. */
+  async rollback(name: string, to: number): Promise<{ version: number }> {
+    validateName('dataset', name);
+    if (!Number.isSafeInteger(to) || to < 0) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `rollback target must be a version number, got ${String(to)}`, { dataset: name });
+    const target = await this.log.snapshot(name, to);
+    return this.log.commit(name, (head) => {
+      const adds = [...target.chunks.values()].filter((c) => !head.chunks.has(c.id));
+      const removed = [...head.chunks.values()].filter((c) => !target.chunks.has(c.id));
+      return {
+        commit: {
+          kind: 'rollback', schema: target.schema, adds, removes: removed.map((c) => c.id),
+          rowsAdded: adds.reduce((n, c) => n + c.rows, 0), rowsRemoved: removed.reduce((n, c) => n + c.rows, 0),
+          writers: Object.fromEntries(target.writers), rollbackTo: to,
+        },
+        result: (version) => ({ version }),
+      };
+    });
+  }
+
+  async addColumn(name: string, column: Column): Promise<{ version: number }> {
+    validateName('dataset', name);
+    return this.log.commit(name, (head) => {
+      if (head.schema.columns.some((c) => c.name === column.name)) {
+        throw new StrataError('STRATA_ERR_COLUMN_EXISTS', `${name} already has a column ${column.name}`, { dataset: name, column: column.name });
+      }
+      const schema = makeSchema({ ...head.schema, columns: [...head.schema.columns, column] }, this.limits.chunkRowsDefault, this.limits.chunkRowsMax);
+      return { commit: { kind: 'add_column', schema, adds: [], removes: [], rowsAdded: 0, rowsRemoved: 0 }, result: (version) => ({ version }) };
+    });
+  }
+
+  private duckdb(): Promise<{ instance: DuckDBInstance; setup: DuckDBConnection }> {
+    this.duck ??= (async () => {
+      const instance = await openSandbox({ threads: this.threads });
+      const setup = await instance.connect();
+      registerScanFunction(setup);
+      return { instance, setup };
+    })();
+    return this.duck;
+  }
+
+  /** Runs one read-only SELECT; datasets are tables, `AT (VERSION => n)` / `AT (TIMESTAMP => t)` travel in time. */
+  async sql(text: string): Promise<QueryResult> {
+    const { instance } = await this.duckdb();
+    const con = await instance.connect();
+    try {
+      return await runQuery(con, this.scanSource(), text, { resultRowsMax: this.limits.resultRowsMax });
+    } finally {
+      con.closeSync();
+    }
+  }
+
+  private scanSource(): ScanSource {
+    return {
+      listDatasets: () => this.store.listDatasets(),
+      snapshot: (dataset, version) => this.log.snapshot(dataset, version),
+      versionAt: (dataset, time) => this.log.versionAt(dataset, time),
+      readChunks: async (snapshot, columns): Promise<ScanChunk[]> => {
+        const refs = [...snapshot.chunks.values()];
+        return Promise.all(refs.map(async (ref) => ({ rows: ref.rows, columns: await this.reader.readColumns(snapshot.dataset, ref, columns) })));
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.duck) {
+      const { instance, setup } = await this.duck;
+      setup.closeSync();
+      instance.closeSync();
+      this.duck = null;
+    }
+    await this.store.close();
+  }
+}
+
+function checkIdempotency(options: AppendOptions): { writer?: string; seq?: number } {
+  if ((options.writer === undefined) !== (options.seq === undefined)) {
+    throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', 'writer and seq go together: give both for an idempotent append, or neither');
+  }
+  if (options.writer === undefined) return {};
+  return { writer: validateWriter(options.writer), seq: validateSeq(options.seq!) };
+}
+
+/** Digest of a batch's content (not its ids), to tell a true retry from a different batch under the same seq. */
+function batchDigest(chunks: EncodedChunk[], rows: number, schema: DatasetSchema): string {
+  const h = createHash('sha256').update(`${rows}\0${schema.columns.map((c) => `${c.name}:${c.type}`).join(',')}`);
+  for (const hash of chunks.map((c) => c.contentHash).sort()) h.update(hash);
+  return h.digest('hex').slice(0, 32);
+}

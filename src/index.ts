@@ -1,0 +1,12 @@
+export { Strata } from './db/strata.js';
+export type { AppendOptions, AppendResult, CreateDatasetInput, DatasetInfo, StrataOptions, VersionInfo } from './db/strata.js';
+export { StrataError, errorCodes, isStrataError } from './core/errors.js';
+export type { ErrorCode, ErrorDetails } from './core/errors.js';
+export { defaultLimits, resolveLimits } from './core/limits.js';
+export type { Limits } from './core/limits.js';
+export { columnTypes, parseColumn, parseColumns } from './schema/schema.js';
+export type { Column, ColumnType, DatasetSchema } from './schema/schema.js';
+export { openStore, registerStoreScheme } from './storage/open.js';
+export type { ChunkAddress, Store } from './storage/store.js';
+export type { InputFormat } from './ingest/parse.js';
+export type { QueryResult, ResultColumn } from './sql/query.js';

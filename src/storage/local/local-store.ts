@@ -1,0 +1,171 @@
+/**
+ * The embedded default: a folder of files.
+ *
+ *   <root>/<dataset>/versions/<version, 20 digits>.json   one file per commit
+ *   <root>/<dataset>/chunks/<partition>/<chunk>/<column>.arrow
+ *
+ * Every file is written whole to a temporary name, flushed, then published:
+ * chunk columns by rename (content-addressed, so replacing an equal file is
+ * harmless) and version records by link(2), which fails if the name exists.
+ * That link is the commit point and the put-if-absent that two processes
+ * race on: a crash before it leaves only unreferenced chunks and temp files,
+ * never a partial version. Names come from validated dataset and column names
+ * and hex ids, so no user input becomes a path outside the root.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { StrataError } from '../../core/errors.js';
+import { namePattern } from '../../core/names.js';
+import type { ChunkAddress, Store } from '../store.js';
+
+const hexId = /^[0-9a-f]{8,64}$/;
+const versionFile = /^(\d{20})\.json$/;
+
+function versionName(version: number): string {
+  return `${String(version).padStart(20, '0')}.json`;
+}
+
+function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
+}
+
+export interface LocalStoreOptions {
+  /** fsync files and folders before publishing them (survives power loss, not just process crashes). */
+  fsync?: boolean;
+}
+
+export class LocalStore implements Store {
+  readonly location: string;
+  private readonly root: string;
+  private readonly fsync: boolean;
+
+  constructor(root: string, options: LocalStoreOptions = {}) {
+    this.location = root;
+    this.root = path.resolve(root);
+    this.fsync = options.fsync ?? true;
+  }
+
+  private datasetDir(dataset: string): string {
+    if (!namePattern.test(dataset)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid dataset name ${JSON.stringify(dataset)}`, { dataset });
+    return path.join(this.root, dataset);
+  }
+
+  private chunkDir(addr: ChunkAddress): string {
+    if (!hexId.test(addr.partition) || !hexId.test(addr.chunk)) throw new StrataError('STRATA_ERR_INTERNAL', `bad chunk address ${addr.partition}/${addr.chunk}`);
+    return path.join(this.datasetDir(addr.dataset), 'chunks', addr.partition, addr.chunk);
+  }
+
+  /** Writes bytes to a fresh temporary file beside `dir` and returns its path. */
+  private async writeTemp(dir: string, bytes: Uint8Array): Promise<string> {
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const fh = await fs.open(tmp, 'wx');
+    try {
+      await fh.writeFile(bytes);
+      if (this.fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return tmp;
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    if (!this.fsync) return;
+    const fh = await fs.open(dir, 'r');
+    try { await fh.sync(); } finally { await fh.close(); }
+  }
+
+  async putVersion(dataset: string, version: number, record: Uint8Array): Promise<boolean> {
+    const dir = path.join(this.datasetDir(dataset), 'versions');
+    const tmp = await this.writeTemp(dir, record);
+    try {
+      await fs.link(tmp, path.join(dir, versionName(version)));
+    } catch (e) {
+      if (isErrno(e, 'EEXIST')) return false;
+      throw e;
+    } finally {
+      await fs.unlink(tmp).catch(() => undefined);
+    }
+    await this.syncDir(dir);
+    return true;
+  }
+
+  async getVersion(dataset: string, version: number): Promise<Uint8Array | undefined> {
+    try {
+      return await fs.readFile(path.join(this.datasetDir(dataset), 'versions', versionName(version)));
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return undefined;
+      throw e;
+    }
+  }
+
+  private async exists(file: string): Promise<boolean> {
+    try { await fs.access(file); return true; } catch { return false; }
+  }
+
+  async headVersion(dataset: string, from?: number): Promise<number | undefined> {
+    const dir = path.join(this.datasetDir(dataset), 'versions');
+    if (!(await this.exists(path.join(dir, versionName(0))))) return undefined;
+    if (from !== undefined && (await this.exists(path.join(dir, versionName(from))))) {
+      // Probe forward a little: the usual case is a head that moved by a few commits.
+      let v = from;
+      for (let i = 0; i < 32; i++) {
+        if (!(await this.exists(path.join(dir, versionName(v + 1))))) return v;
+        v++;
+      }
+    }
+    let head = 0;
+    for (const name of await fs.readdir(dir)) {
+      const m = versionFile.exec(name);
+      if (m) head = Math.max(head, Number(m[1]));
+    }
+    return head;
+  }
+
+  async listDatasets(): Promise<string[]> {
+    let names: string[];
+    try { names = await fs.readdir(this.root); } catch (e) { if (isErrno(e, 'ENOENT')) return []; throw e; }
+    const out: string[] = [];
+    for (const name of names.sort()) {
+      if (namePattern.test(name) && (await this.exists(path.join(this.root, name, 'versions', versionName(0))))) out.push(name);
+    }
+    return out;
+  }
+
+  async dropDataset(dataset: string): Promise<boolean> {
+    const dir = this.datasetDir(dataset);
+    const existed = await this.exists(path.join(dir, 'versions', versionName(0)));
+    // Rename first so the dataset disappears at once, then delete at leisure.
+    const trash = path.join(this.root, `.dropped-${dataset}-${randomBytes(6).toString('hex')}`);
+    try { await fs.rename(dir, trash); } catch (e) { if (isErrno(e, 'ENOENT')) return false; throw e; }
+    await fs.rm(trash, { recursive: true, force: true });
+    return existed;
+  }
+
+  async putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    const dir = this.chunkDir(addr);
+    await Promise.all([...columns].map(async ([name, bytes]) => {
+      if (!namePattern.test(name)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid column name ${JSON.stringify(name)}`, { column: name });
+      const tmp = await this.writeTemp(dir, bytes);
+      await fs.rename(tmp, path.join(dir, `${name}.arrow`));
+    }));
+    await this.syncDir(dir);
+  }
+
+  async getChunkColumns(addr: ChunkAddress, columns: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const dir = this.chunkDir(addr);
+    const out = new Map<string, Uint8Array>();
+    await Promise.all(columns.map(async (name) => {
+      if (!namePattern.test(name)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid column name ${JSON.stringify(name)}`, { column: name });
+      try {
+        out.set(name, await fs.readFile(path.join(dir, `${name}.arrow`)));
+      } catch (e) {
+        if (!isErrno(e, 'ENOENT')) throw e;
+      }
+    }));
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}

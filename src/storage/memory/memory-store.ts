@@ -1,0 +1,57 @@
+import type { ChunkAddress, Store } from '../store.js';
+
+/** A whole store in this process's memory: fast, and gone when the process ends. */
+export class MemoryStore implements Store {
+  readonly location = 'memory:';
+  private readonly versions = new Map<string, Map<number, Uint8Array>>();
+  private readonly chunks = new Map<string, Map<string, Uint8Array>>();
+
+  async putVersion(dataset: string, version: number, record: Uint8Array): Promise<boolean> {
+    let log = this.versions.get(dataset);
+    if (!log) { log = new Map(); this.versions.set(dataset, log); }
+    if (log.has(version)) return false;
+    log.set(version, record.slice());
+    return true;
+  }
+
+  async getVersion(dataset: string, version: number): Promise<Uint8Array | undefined> {
+    return this.versions.get(dataset)?.get(version)?.slice();
+  }
+
+  async headVersion(dataset: string): Promise<number | undefined> {
+    const log = this.versions.get(dataset);
+    if (!log || !log.has(0)) return undefined;
+    let head = 0;
+    for (const v of log.keys()) if (v > head) head = v;
+    return head;
+  }
+
+  async listDatasets(): Promise<string[]> {
+    return [...this.versions.entries()].filter(([, log]) => log.has(0)).map(([name]) => name).sort();
+  }
+
+  async dropDataset(dataset: string): Promise<boolean> {
+    const existed = this.versions.get(dataset)?.has(0) ?? false;
+    this.versions.delete(dataset);
+    this.chunks.delete(dataset);
+    return existed;
+  }
+
+  async putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    let chunks = this.chunks.get(addr.dataset);
+    if (!chunks) { chunks = new Map(); this.chunks.set(addr.dataset, chunks); }
+    for (const [name, bytes] of columns) chunks.set(`${addr.partition}/${addr.chunk}/${name}`, bytes.slice());
+  }
+
+  async getChunkColumns(addr: ChunkAddress, columns: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    const chunks = this.chunks.get(addr.dataset);
+    for (const name of columns) {
+      const bytes = chunks?.get(`${addr.partition}/${addr.chunk}/${name}`);
+      if (bytes) out.set(name, bytes);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}

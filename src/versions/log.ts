@@ -1,0 +1,133 @@
+/**
+ * The version log of each dataset: reading history, building snapshots, and
+ * committing with optimistic concurrency.
+ *
+ * A commit reads the head snapshot, lets the caller plan a record on it, and
+ * puts version head+1 if absent. Losing the race (another writer took that
+ * version) re-reads the new head and plans again, so concurrent writers never
+ * overwrite each other and every plan sees the state it commits on top of
+ * (an idempotency check included).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assert } from '../core/assert.js';
+import { StrataError } from '../core/errors.js';
+import type { Store } from '../storage/store.js';
+import type { VersionRecord } from './record.js';
+import { decodeRecord, encodeRecord } from './record.js';
+import type { Snapshot } from './snapshot.js';
+import { applyRecord, cloneSnapshot } from './snapshot.js';
+
+/** What a planner returns: a record to commit, or a result that needs no commit. */
+export type Plan<T> =
+  | { commit: Omit<VersionRecord, 'format' | 'dataset' | 'version' | 'time'>; result: (version: number) => T }
+  | { done: T };
+
+interface DatasetCache {
+  records: Map<number, VersionRecord>;
+  head: Snapshot | null;
+}
+
+export class VersionLog {
+  private readonly caches = new Map<string, DatasetCache>();
+
+  constructor(private readonly store: Store, private readonly commitRetriesMax: number) {}
+
+  private cache(dataset: string): DatasetCache {
+    let c = this.caches.get(dataset);
+    if (!c) { c = { records: new Map(), head: null }; this.caches.set(dataset, c); }
+    return c;
+  }
+
+  /** Forgets what this process knows of a dataset (after a drop). */
+  forget(dataset: string): void {
+    this.caches.delete(dataset);
+  }
+
+  async record(dataset: string, version: number): Promise<VersionRecord> {
+    const c = this.cache(dataset);
+    const cached = c.records.get(version);
+    if (cached) return cached;
+    const bytes = await this.store.getVersion(dataset, version);
+    if (!bytes) throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} has no version ${version}`, { dataset, version });
+    const r = decodeRecord(bytes, dataset, version);
+    c.records.set(version, r);
+    return r;
+  }
+
+  async headVersion(dataset: string): Promise<number> {
+    const head = await this.store.headVersion(dataset, this.caches.get(dataset)?.head?.version);
+    if (head === undefined) {
+      this.forget(dataset);
+      throw new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `no dataset named ${dataset}`, { dataset });
+    }
+    return head;
+  }
+
+  /** The snapshot after `version` (the head when omitted). */
+  async snapshot(dataset: string, version?: number): Promise<Snapshot> {
+    const head = await this.headVersion(dataset);
+    const target = version ?? head;
+    if (!Number.isSafeInteger(target) || target < 0 || target > head) {
+      throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} has versions 0 to ${head}; there is no version ${String(version)}`, { dataset, version: target });
+    }
+    const c = this.cache(dataset);
+    let base = c.head && c.head.version <= target ? c.head : null;
+    if (base && base.version === target) return base;
+    let s = base ? cloneSnapshot(base) : null;
+    for (let v = base ? base.version + 1 : 0; v <= target; v++) s = applyRecord(s, await this.record(dataset, v));
+    assert(s !== null && s.version === target, `snapshot of ${dataset} reached version ${target}`);
+    if (target === head) c.head = s;
+    return s;
+  }
+
+  /** The newest version committed at or before `time` (ms). */
+  async versionAt(dataset: string, time: number): Promise<number> {
+    const head = await this.headVersion(dataset);
+    const first = await this.record(dataset, 0);
+    if (!(time >= first.time)) {
+      throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} did not exist at ${new Date(time).toISOString()} (created ${new Date(first.time).toISOString()})`, { dataset });
+    }
+    let lo = 0; let hi = head; // invariant: record(lo).time <= time
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if ((await this.record(dataset, mid)).time <= time) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Writes version 0. False when the dataset already exists. */
+  async create(record: Omit<VersionRecord, 'format' | 'version' | 'time'>): Promise<boolean> {
+    const full: VersionRecord = { format: 1, version: 0, time: Date.now(), ...record };
+    this.forget(record.dataset);
+    return this.store.putVersion(record.dataset, 0, encodeRecord(full));
+  }
+
+  /** Commits the plan made on the current head, replanning whenever another writer wins the race. */
+  async commit<T>(dataset: string, plan: (head: Snapshot) => Plan<T> | Promise<Plan<T>>): Promise<T> {
+    for (let attempt = 0; attempt <= this.commitRetriesMax; attempt++) {
+      const head = await this.snapshot(dataset);
+      const p = await plan(head);
+      if ('done' in p) return p.done;
+      const version = head.version + 1;
+      const record: VersionRecord = { format: 1, dataset, version, time: Math.max(Date.now(), head.time), ...p.commit };
+      if (await this.store.putVersion(dataset, version, encodeRecord(record))) {
+        const c = this.cache(dataset);
+        c.records.set(version, record);
+        if (c.head === head) c.head = applyRecord(cloneSnapshot(head), record);
+        return p.result(version);
+      }
+      // Lost the race: back off a little (jittered, growing) and plan again on the new head.
+      await sleep(Math.random() * Math.min(50, 1 + attempt));
+    }
+    throw new StrataError('STRATA_ERR_COMMIT_CONFLICT', `gave up committing to ${dataset} after ${this.commitRetriesMax} lost races`, { dataset, retryable: true });
+  }
+
+  /** The most recent version whose record is an append by (writer, seq), searching back from `from`. */
+  async findAppend(dataset: string, writer: string, seq: number, from: number): Promise<VersionRecord | undefined> {
+    for (let v = from; v >= 1; v--) {
+      const r = await this.record(dataset, v);
+      if (r.writer === writer && r.seq === seq) return r;
+    }
+    return undefined;
+  }
+}
