@@ -9,6 +9,7 @@ import type { Column } from '../schema/schema.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import { parseQuery } from './parse-tree.js';
 import type { QueryShape } from './parse-tree.js';
+import { normalizeJson } from './result-json.js';
 import { applyReplacements, refExtent } from './rewrite.js';
 import type { ScanChunk } from './scan.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
@@ -32,8 +33,6 @@ export interface QueryResult {
 export interface QueryOptions {
   resultRowsMax: number;
 }
-
-const integerTypes = /^(BIGINT|HUGEINT|UBIGINT|UHUGEINT|DECIMAL\(.*\))$/;
 
 async function evalScalar(con: DuckDBConnection, sqlExpr: string): Promise<unknown> {
   try {
@@ -99,19 +98,9 @@ export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: s
       throw new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the result has more than resultRowsMax = ${options.resultRowsMax} rows; add a LIMIT or aggregate`, { limit: 'resultRowsMax' });
     }
     const names = reader.columnNames();
-    const types = reader.columnTypes().map((t) => t.toString());
-    const rows = reader.getRowsJson() as JsonValue[][];
-    const numeric = types.map((t) => integerTypes.test(t));
-    for (const row of rows) {
-      for (let c = 0; c < row.length; c++) {
-        const v = row[c];
-        if (numeric[c] && typeof v === 'string') {
-          const n = Number(v);
-          if (Number.isFinite(n) && (Number.isSafeInteger(n) || v.includes('.'))) row[c] = n;
-        }
-      }
-    }
-    return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows };
+    const types = reader.columnTypes();
+    const rows = (reader.getRowsJson() as JsonValue[][]).map((row) => row.map((v, c) => normalizeJson(v, types[c]!)));
+    return { columns: names.map((name, i) => ({ name, type: types[i]!.toString() })), rows };
   } catch (e) {
     if (isStrataError(e)) throw e;
     throw new StrataError('STRATA_ERR_SQL_EXECUTION', (e as Error).message);
