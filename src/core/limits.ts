@@ -1,3 +1,5 @@
+import { StrataError } from './errors.js';
+
 /**
  * Every limit in one place, units last. Each has a default; the settings that
  * a user may change are read by `resolveLimits` from environment variables or
@@ -47,7 +49,7 @@ export function resolveLimits(given: Partial<Limits> = {}, env: NodeJS.ProcessEn
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `${name} must be a positive integer, got ${JSON.stringify(raw)}`, { limit: key });
     limits[key] = n;
   }
   return { ...limits, ...given };

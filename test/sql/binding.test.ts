@@ -55,4 +55,14 @@ describe('dataset references', () => {
     await expect(db.sql('select * from nope AT (VERSION => 1)')).rejects.toMatchObject({ code: 'STRATA_ERR_DATASET_NOT_FOUND' });
     await expect(db.sql('selec 1')).rejects.toMatchObject({ code: 'STRATA_ERR_SQL_PARSE' });
   });
+
+  it('stops a result at resultRowsMax', async () => {
+    const small = await Strata.open({ store: 'memory:', limits: { resultRowsMax: 3 } });
+    try {
+      expect((await small.sql('select * from range(3)')).rows).toHaveLength(3);
+      await expect(small.sql('select * from range(4)')).rejects.toMatchObject({ code: 'STRATA_ERR_LIMIT_EXCEEDED', details: { limit: 'resultRowsMax' } });
+    } finally {
+      await small.close();
+    }
+  });
 });
