@@ -53,6 +53,8 @@ const timestampText = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})
 
 /** ISO 8601 dates and times (UTC unless an offset is given; below a millisecond truncated), or integer ms since the epoch. */
 export function parseTimestampText(s: string): Parsed<number> {
+  const plain = plainDate(s);
+  if (plain !== null) return ok(plain);
   const t = s.trim();
   if (intText.test(t)) return checkMs(Number(t), s);
   const m = timestampText.exec(t);
@@ -76,6 +78,21 @@ export function parseTimestampText(s: string): Parsed<number> {
     ms -= sign * offset * 60_000;
   }
   return checkMs(ms, s);
+}
+
+/** Fast path for the commonest form, `YYYY-MM-DD`; null when `s` is anything else (or not a real date). */
+function plainDate(s: string): number | null {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return null;
+  let y = 0; let m = 0; let d = 0;
+  for (let i = 0; i < 10; i++) {
+    if (i === 4 || i === 7) continue;
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    if (i < 4) y = y * 10 + c; else if (i < 7) m = m * 10 + c; else d = d * 10 + c;
+  }
+  if (y < 1000 || m < 1 || m > 12 || d < 1) return null;
+  const ms = Date.UTC(y, m - 1, d);
+  return new Date(ms).getUTCDate() === d ? ms : null;
 }
 
 function checkMs(ms: number, s: string): Parsed<number> {

@@ -31,6 +31,12 @@ describe('ingest formats', () => {
     expect((await db.versions('t')).length).toBe(1);
   });
 
+  it('counts blank lines and CRLF line ends in line numbers', async () => {
+    const text = 'host,n\r\na,1\r\n\r\n\r\nb,2\r\n"c\r\nd",3\r\ne,x\r\n';
+    await expect(db.ingest('t', text, 'csv')).rejects.toMatchObject({ code: 'STRATA_ERR_BAD_ROW', details: { line: 8, column: 'n' } });
+    expect(await db.ingest('t', text.replace(',x', ',4'), 'csv')).toMatchObject({ rows: 4 });
+  });
+
   it('refuses unknown columns, ragged rows, out-of-range and malformed values', async () => {
     await expect(db.ingest('t', 'host,nope\na,1\n', 'csv')).rejects.toMatchObject({ code: 'STRATA_ERR_UNKNOWN_COLUMN', details: { column: 'nope' } });
     await expect(db.ingest('t', 'host,n\na,1,2\n', 'csv')).rejects.toMatchObject({ code: 'STRATA_ERR_BAD_FORMAT' });

@@ -1,0 +1,40 @@
+// npm run bench: runs every benchmark, writes bench/results/latest.json and latest.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchIngest } from './ingest.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const copies = Number(process.env.STRATA_BENCH_COPIES ?? 1000);
+
+const f0 = (n) => Math.round(n).toLocaleString('en-US');
+const f1 = (n) => n.toFixed(1);
+
+const ingest = await benchIngest({ copies });
+const results = {
+  time: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  ingest,
+};
+
+const md = [
+  `# Strata benchmarks (${results.time})`,
+  '',
+  `Machine: ${results.machine.cpus} cores (${results.machine.cpu}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}.`,
+  '',
+  `## Ingest: weather.csv x ${ingest.copies} (${f0(ingest.rows)} rows, ${f0(ingest.csvBytes)} bytes of CSV)`,
+  '',
+  '| system | load | time (ms) | rows/s | bytes on disk | bytes/row |',
+  '|---|---|---:|---:|---:|---:|',
+  `| Strata (local store) | one batch | ${f0(ingest.strata.oneBatch.ms)} | ${f0(ingest.strata.oneBatch.rowsPerSec)} | ${f0(ingest.strata.oneBatch.bytes)} | ${f1(ingest.strata.oneBatch.bytesPerRow)} |`,
+  `| Strata (local store) | ${ingest.strata.smallBatches.batches} batches of ${ingest.strata.smallBatches.rowsPerBatch} rows, idempotent | ${f0(ingest.strata.smallBatches.ms)} | ${f0(ingest.strata.smallBatches.rowsPerSec)} | | |`,
+  `| DuckDB native table | read_csv + checkpoint | ${f0(ingest.duckdbNative.ms)} | ${f0(ingest.duckdbNative.rowsPerSec)} | ${f0(ingest.duckdbNative.bytes)} | ${f1(ingest.duckdbNative.bytesPerRow)} |`,
+  `| Parquet (zstd, by DuckDB) | | | | ${f0(ingest.parquetZstd.bytes)} | ${f1(ingest.parquetZstd.bytesPerRow)} |`,
+  '',
+].join('\n');
+
+mkdirSync(path.join(here, 'results'), { recursive: true });
+writeFileSync(path.join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(path.join(here, 'results', 'latest.md'), md);
+console.log(md);
