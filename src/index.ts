@@ -6,7 +6,7 @@ export { defaultLimits, resolveLimits } from './core/limits.js';
 export type { Limits } from './core/limits.js';
 export { columnTypes, parseColumn, parseColumns } from './schema/schema.js';
 export type { Column, ColumnType, DatasetSchema } from './schema/schema.js';
-export { openStore, registerStoreScheme } from './storage/open.js';
+export { openStore } from './storage/open.js';
 export type { ChunkAddress, Store } from './storage/store.js';
 export type { InputFormat } from './ingest/parse.js';
 export type { QueryResult, ResultColumn } from './sql/query.js';

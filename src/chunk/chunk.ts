@@ -9,7 +9,7 @@ import { crc32 } from 'node:zlib';
 import type { DatasetSchema } from '../schema/schema.js';
 import type { Batch, BatchColumn } from './batch.js';
 import type { ColumnValues } from './column.js';
-import { bitmapFromNullFlags } from './column.js';
+import { bitmapFromNullFlags, nullCount } from './column.js';
 import { encodeColumn } from './codec.js';
 import type { ColumnStats } from './stats.js';
 import { columnStats } from './stats.js';
@@ -31,7 +31,9 @@ export interface ChunkRef {
   /** The partition key values (timestamps as ms, int64 as decimal strings). */
   key: KeyValue[];
   rows: number;
-  /** Only the columns that existed when the chunk was written; later columns read NULL. */
+  /** Storage bucket the chunk was written to (see ChunkAddress.bucket). */
+  bucket?: number;
+  /** The columns holding at least one value; any other column of the schema reads as NULL. */
   columns: Record<string, ColumnMeta>;
 }
 
@@ -148,6 +150,9 @@ export function encodeChunk(columns: ReadonlyMap<string, ColumnValues>, partitio
   let rows = -1;
   for (const [name, values] of columns) {
     if (rows === -1) rows = values.length;
+    // A column with no value in this chunk is not stored: readers see a missing column as all NULL,
+    // and the content (so a retry's digest) does not change when a column is added to the schema.
+    if (values.valid !== null && nullCount(values.valid, values.length) === values.length) continue;
     const blob = encodeColumn(name, values);
     blobs.set(name, blob);
     metas[name] = { bytes: blob.byteLength, crc: checksum(blob), ...columnStats(values, statsStringBytesMax) };
@@ -173,7 +178,8 @@ export function chunkBatch(batch: Batch, schema: DatasetSchema, salt: string, st
       const slice = rows.slice(start, start + schema.chunkRows);
       const cols = new Map<string, ColumnValues>();
       for (const c of schema.columns) cols.set(c.name, gather(batch.columns.get(c.name)!, slice));
-      out.push(encodeChunk(cols, pid, group.key, salt, statsStringBytesMax));
+      // The position keeps two chunks of equal content in one batch apart; a retry still yields the same ids.
+      out.push(encodeChunk(cols, pid, group.key, `${salt}\0${out.length}`, statsStringBytesMax));
     }
   }
   return out;

@@ -23,6 +23,7 @@ import type { ScanChunk } from '../sql/scan.js';
 import { registerScanFunction } from '../sql/scan.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
+import { bucketOf } from '../storage/store.js';
 import { VersionLog } from '../versions/log.js';
 import type { CommitKind } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
@@ -155,7 +156,7 @@ export class Strata {
     const { writer, seq } = checkIdempotency(options);
     const salt = writer !== undefined ? `${writer}\0${seq!}` : randomBytes(16).toString('hex');
     const chunks = chunkBatch(batch, schema, salt, this.limits.statsStringBytesMax);
-    const digest = batchDigest(chunks, batch.rows, schema);
+    const digest = batchDigest(chunks, batch.rows);
     let written = false;
     return this.log.commit<AppendResult>(name, async (head) => {
       if (writer !== undefined) {
@@ -190,11 +191,13 @@ export class Strata {
   }
 
   private async writeChunks(name: string, chunks: EncodedChunk[]): Promise<void> {
+    const bucket = bucketOf(Date.now());
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < chunks.length) {
         const c = chunks[next++]!;
-        await this.store.putChunk({ dataset: name, partition: c.ref.partition, chunk: c.ref.id }, c.blobs);
+        c.ref.bucket = bucket;
+        await this.store.putChunk({ dataset: name, partition: c.ref.partition, chunk: c.ref.id, bucket }, c.blobs);
       }
     };
     await Promise.all(Array.from({ length: Math.min(chunkWritesInFlightMax, chunks.length) }, worker));
@@ -297,8 +300,9 @@ function checkIdempotency(options: AppendOptions): { writer?: string; seq?: numb
 }
 
 /** Digest of a batch's content (not its ids), to tell a true retry from a different batch under the same seq. */
-function batchDigest(chunks: EncodedChunk[], rows: number, schema: DatasetSchema): string {
-  const h = createHash('sha256').update(`${rows}\0${schema.columns.map((c) => `${c.name}:${c.type}`).join(',')}`);
+function batchDigest(chunks: EncodedChunk[], rows: number): string {
+  // Content hashes cover column names and bytes of the non-empty columns, so the digest does not depend on the schema's other columns.
+  const h = createHash('sha256').update(`${rows}`);
   for (const hash of chunks.map((c) => c.contentHash).sort()) h.update(hash);
   return h.digest('hex').slice(0, 32);
 }

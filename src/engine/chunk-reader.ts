@@ -29,7 +29,7 @@ export class ChunkReader {
       if (hit) out.set(c.name, hit); else missing.push(c);
     }
     if (missing.length === 0) return out;
-    const blobs = await this.store.getChunkColumns({ dataset, partition: ref.partition, chunk: ref.id }, missing.map((c) => c.name));
+    const blobs = await this.store.getChunkColumns({ dataset, partition: ref.partition, chunk: ref.id, ...(ref.bucket !== undefined ? { bucket: ref.bucket } : {}) }, missing.map((c) => c.name));
     for (const c of missing) {
       const where = `${dataset} chunk ${ref.id} column ${c.name}`;
       const blob = blobs.get(c.name);

@@ -15,6 +15,17 @@ export interface ChunkAddress {
   /** Partition id (hex): one storage partition (a folder, a Cassandra partition). */
   readonly partition: string;
   readonly chunk: string;
+  /**
+   * The time slot (UTC day number) the chunk was written in. A backend whose
+   * partitions must stay bounded (Cassandra) splits a Strata partition by it;
+   * others may ignore it. Always read back with the value it was written with.
+   */
+  readonly bucket?: number;
+}
+
+/** The UTC day number of a time: the bucket new chunks are written to. */
+export function bucketOf(timeMs: number): number {
+  return Math.floor(timeMs / 86_400_000);
 }
 
 export interface Store {

@@ -25,6 +25,8 @@ export type Plan<T> =
 interface DatasetCache {
   records: Map<number, VersionRecord>;
   head: Snapshot | null;
+  /** Version 0 as stored: if it changes, the dataset was dropped and created again elsewhere. */
+  created: Buffer | null;
 }
 
 export class VersionLog {
@@ -34,7 +36,7 @@ export class VersionLog {
 
   private cache(dataset: string): DatasetCache {
     let c = this.caches.get(dataset);
-    if (!c) { c = { records: new Map(), head: null }; this.caches.set(dataset, c); }
+    if (!c) { c = { records: new Map(), head: null, created: null }; this.caches.set(dataset, c); }
     return c;
   }
 
@@ -51,10 +53,17 @@ export class VersionLog {
     if (!bytes) throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} has no version ${version}`, { dataset, version });
     const r = decodeRecord(bytes, dataset, version);
     c.records.set(version, r);
+    if (version === 0) c.created = Buffer.from(bytes);
     return r;
   }
 
   async headVersion(dataset: string): Promise<number> {
+    const created = this.caches.get(dataset)?.created;
+    if (created) {
+      // What this process cached may belong to a dataset another process dropped and created again.
+      const now = await this.store.getVersion(dataset, 0);
+      if (!now || Buffer.compare(created, Buffer.from(now)) !== 0) this.forget(dataset);
+    }
     const head = await this.store.headVersion(dataset, this.caches.get(dataset)?.head?.version);
     if (head === undefined) {
       this.forget(dataset);
@@ -122,11 +131,15 @@ export class VersionLog {
     throw new StrataError('STRATA_ERR_COMMIT_CONFLICT', `gave up committing to ${dataset} after ${this.commitRetriesMax} lost races`, { dataset, retryable: true });
   }
 
-  /** The most recent version whose record is an append by (writer, seq), searching back from `from`. */
+  /**
+   * The append by (writer, seq) in the history of version `from`, searching back. A rollback to v
+   * jumps to v: what it rolled back is no longer history.
+   */
   async findAppend(dataset: string, writer: string, seq: number, from: number): Promise<VersionRecord | undefined> {
-    for (let v = from; v >= 1; v--) {
+    for (let v = from; v >= 1;) {
       const r = await this.record(dataset, v);
       if (r.writer === writer && r.seq === seq) return r;
+      v = r.kind === 'rollback' && r.rollbackTo !== undefined ? r.rollbackTo : v - 1;
     }
     return undefined;
   }

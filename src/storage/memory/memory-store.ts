@@ -48,7 +48,7 @@ export class MemoryStore implements Store {
     const chunks = this.chunks.get(addr.dataset);
     for (const name of columns) {
       const bytes = chunks?.get(`${addr.partition}/${addr.chunk}/${name}`);
-      if (bytes) out.set(name, bytes);
+      if (bytes) out.set(name, bytes.slice());
     }
     return out;
   }

@@ -1,0 +1,269 @@
+// Starts and stops a single local Apache Cassandra 5.0 node (no Docker) for tests,
+// CI and development. The jars come from Maven Central through ./pom.xml; the node
+// runs from a run folder (default <repo>/.cassandra, or STRATA_CASSANDRA_DIR) that
+// holds lib/, the generated cassandra.yaml and logback.xml, data/, cassandra.log
+// and cassandra.pid.
+//
+// Environment: STRATA_CASSANDRA_DIR, STRATA_CASSANDRA_PORT (9042),
+// STRATA_CASSANDRA_HEAP (1G), STRATA_JAVA_HOME (a JDK 17 or 11; found under the
+// usual JVM folders otherwise).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { releaseVersion } from './cql.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '..', '..');
+const POM = join(HERE, 'pom.xml');
+const HOST = '127.0.0.1';
+const STORAGE_PORT = 7000;
+
+function settings({ dir, port, heap, timeoutSeconds } = {}) {
+  const root = resolve(dir ?? process.env.STRATA_CASSANDRA_DIR ?? join(REPO, '.cassandra'));
+  return {
+    host: HOST,
+    port: Number(port ?? process.env.STRATA_CASSANDRA_PORT ?? 9042),
+    heap: heap ?? process.env.STRATA_CASSANDRA_HEAP ?? '1G',
+    timeoutSeconds: timeoutSeconds ?? 180,
+    dir: root,
+    lib: join(root, 'lib'),
+    data: join(root, 'data'),
+    log: join(root, 'cassandra.log'),
+    pidFile: join(root, 'cassandra.pid'),
+  };
+}
+
+// Cassandra 5.0 runs on Java 11 and 17 only; prefer 17.
+function findJavaHome() {
+  if (process.env.STRATA_JAVA_HOME) return process.env.STRATA_JAVA_HOME;
+  const homes = [process.env.JAVA_HOME];
+  for (const parent of ['/usr/lib/jvm', '/Library/Java/JavaVirtualMachines']) {
+    if (!existsSync(parent)) continue;
+    for (const name of readdirSync(parent).sort()) {
+      homes.push(join(parent, name), join(parent, name, 'Contents', 'Home'));
+    }
+  }
+  const major = (home) => {
+    if (!home || !existsSync(join(home, 'bin', 'java')) || !existsSync(join(home, 'release'))) return null;
+    return readFileSync(join(home, 'release'), 'utf8').match(/^JAVA_VERSION="(?:1\.)?(\d+)/m)?.[1] ?? null;
+  };
+  const home = homes.find((h) => major(h) === '17') ?? homes.find((h) => major(h) === '11');
+  if (!home) throw new Error('Cassandra 5.0 needs a JDK 17 (or 11); install one or set STRATA_JAVA_HOME');
+  return home;
+}
+
+// Copies cassandra-all and its dependencies into lib/ unless they are already
+// there for the current pom (a stamp file holds the pom's hash).
+function ensureJars(s, javaHome) {
+  const hash = createHash('sha256').update(readFileSync(POM)).digest('hex');
+  const stamp = join(s.lib, '.pom-sha256');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return false;
+  rmSync(s.lib, { recursive: true, force: true });
+  console.log(`cassandra: resolving jars with Maven into ${s.lib} ...`);
+  const mvn = spawnSync(
+    'mvn',
+    ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${s.lib}`],
+    { encoding: 'utf8', env: { ...process.env, JAVA_HOME: javaHome } },
+  );
+  if (mvn.error) throw new Error(`cannot run mvn: ${mvn.error.message}`);
+  if (mvn.status !== 0) {
+    throw new Error(`mvn dependency:copy-dependencies failed (exit ${mvn.status}):\n${mvn.stdout}${mvn.stderr}`);
+  }
+  writeFileSync(stamp, hash);
+  return true;
+}
+
+function writeConfig(s) {
+  const dirs = Object.fromEntries(
+    ['data', 'commitlog', 'saved_caches', 'hints', 'cdc_raw'].map((d) => [d, join(s.data, d)]),
+  );
+  for (const d of [...Object.values(dirs), join(s.dir, 'tmp')]) mkdirSync(d, { recursive: true });
+  // Every key must be one Cassandra 5.0 knows: unknown keys stop the node.
+  const yaml = `cluster_name: strata-dev
+num_tokens: 1
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: SimpleSnitch
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "${HOST}:${STORAGE_PORT}"
+listen_address: ${HOST}
+rpc_address: ${HOST}
+storage_port: ${STORAGE_PORT}
+native_transport_port: ${s.port}
+start_native_transport: true
+storage_compatibility_mode: NONE
+data_file_directories:
+  - ${dirs.data}
+commitlog_directory: ${dirs.commitlog}
+saved_caches_directory: ${dirs.saved_caches}
+hints_directory: ${dirs.hints}
+cdc_raw_directory: ${dirs.cdc_raw}
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+auto_snapshot: false
+memtable_heap_space: 128MiB
+memtable_offheap_space: 128MiB
+key_cache_size: 16MiB
+prepared_statements_cache_size: 16MiB
+concurrent_compactors: 1
+read_request_timeout: 10000ms
+range_request_timeout: 20000ms
+write_request_timeout: 5000ms
+cas_contention_timeout: 5000ms
+materialized_views_enabled: true
+sasi_indexes_enabled: true
+user_defined_functions_enabled: true
+`;
+  const logback = `<configuration>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="STDOUT"/></root>
+</configuration>
+`;
+  writeFileSync(join(s.dir, 'cassandra.yaml'), yaml);
+  writeFileSync(join(s.dir, 'logback.xml'), logback);
+}
+
+// Module access Cassandra needs on Java 17 (as in Cassandra 5.0's conf/jvm17-server.options).
+const EXPORTS = [
+  'java.base/jdk.internal.misc', 'java.base/java.lang.ref', 'java.management.rmi/com.sun.jmx.remote.internal.rmi',
+  'java.rmi/sun.rmi.registry', 'java.rmi/sun.rmi.server', 'java.sql/java.sql', 'jdk.unsupported/sun.misc',
+  'jdk.compiler/com.sun.tools.javac.file', 'jdk.attach/sun.tools.attach',
+];
+const OPENS = [
+  'java.base/java.io', 'java.base/java.lang', 'java.base/java.lang.module', 'java.base/java.lang.reflect',
+  'java.base/java.util', 'java.base/jdk.internal.loader', 'java.base/jdk.internal.math', 'java.base/jdk.internal.module',
+  'java.base/jdk.internal.ref', 'java.base/jdk.internal.reflect', 'java.base/jdk.internal.util.jar',
+  'java.base/sun.nio.ch', 'jdk.compiler/com.sun.tools.javac', 'jdk.management/com.sun.management.internal',
+];
+
+export function jvmArgs(s) {
+  const jamm = readdirSync(s.lib).find((f) => /^jamm-.*\.jar$/.test(f));
+  return [
+    `-Xms${s.heap}`, `-Xmx${s.heap}`, '-XX:+ExitOnOutOfMemoryError',
+    ...EXPORTS.map((m) => `--add-exports=${m}=ALL-UNNAMED`),
+    ...OPENS.map((m) => `--add-opens=${m}=ALL-UNNAMED`),
+    ...(jamm ? [`-javaagent:${join(s.lib, jamm)}`] : []),
+    '-Djdk.attach.allowAttachSelf=true',
+    '-Dio.netty.tryReflectionSetAccessible=true',
+    '-Djava.net.preferIPv4Stack=true',
+    `-Djava.io.tmpdir=${join(s.dir, 'tmp')}`,
+    `-Dcassandra.config=file://${join(s.dir, 'cassandra.yaml')}`,
+    '-Dcassandra-foreground=yes',
+    `-Dcassandra.storagedir=${s.data}`,
+    `-Dcassandra.logdir=${s.dir}`,
+    `-Dlogback.configurationFile=${join(s.dir, 'logback.xml')}`,
+    '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+    '-Dcassandra.unsafesystem=true',
+    '-cp', `${s.lib}/*`,
+    'org.apache.cassandra.service.CassandraDaemon',
+  ];
+}
+
+const readPid = (s) => (existsSync(s.pidFile) ? Number(readFileSync(s.pidFile, 'utf8').trim()) || null : null);
+
+const signal = (pid, name) => {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// True if pid is alive and (where /proc exists) is the node of this run folder,
+// so a stale pid file never leads to signalling an unrelated process.
+function isNode(s, pid) {
+  if (!signal(pid, 0)) return false;
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (!existsSync('/proc/self')) return true;
+  return existsSync(cmdline) && readFileSync(cmdline, 'utf8').includes(join(s.dir, 'cassandra.yaml'));
+}
+
+// The last lines of the node's log, preceded by its first ERROR (and the next
+// line) when that is further up, since a failed start ends with shutdown noise.
+function logTail(s, count = 40) {
+  if (!existsSync(s.log)) return '(no log)';
+  const lines = readFileSync(s.log, 'utf8').trimEnd().split('\n');
+  const tail = lines.slice(-count);
+  const error = lines.findIndex((line) => line.startsWith('ERROR'));
+  const head = error >= 0 && error < lines.length - count ? [...lines.slice(error, error + 2), '...'] : [];
+  return [...head, ...tail].join('\n');
+}
+
+/**
+ * Starts a node unless one already answers CQL on 127.0.0.1:port, then waits
+ * until `SELECT release_version FROM system.local` answers.
+ * Resolves to { started, host, port, version, seconds, pid, dir }.
+ */
+export async function startCassandra(options) {
+  const s = settings(options);
+  const began = performance.now();
+  const seconds = () => Math.round((performance.now() - began) / 100) / 10;
+  const info = (extra) => ({ host: s.host, port: s.port, dir: s.dir, pid: readPid(s), ...extra });
+
+  const running = await releaseVersion(s.host, s.port, { timeoutMs: 2000 });
+  if (running) return info({ started: false, version: running, seconds: 0 });
+
+  mkdirSync(s.dir, { recursive: true });
+  let pid = readPid(s);
+  let started = false;
+  if (!pid || !isNode(s, pid)) {
+    // Nothing of ours is starting up already: launch a new node.
+    const javaHome = findJavaHome();
+    ensureJars(s, javaHome);
+    writeConfig(s);
+    const log = openSync(s.log, 'w');
+    const child = spawn(join(javaHome, 'bin', 'java'), jvmArgs(s), {
+      cwd: s.dir,
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, JAVA_HOME: javaHome },
+    });
+    closeSync(log);
+    child.unref();
+    pid = child.pid;
+    writeFileSync(s.pidFile, `${pid}\n`);
+    started = true;
+  }
+
+  const deadline = began + s.timeoutSeconds * 1000;
+  while (performance.now() < deadline) {
+    if (!isNode(s, pid)) {
+      rmSync(s.pidFile, { force: true });
+      throw new Error(`Cassandra exited during startup; last lines of ${s.log}:\n${logTail(s)}`);
+    }
+    const version = await releaseVersion(s.host, s.port, { timeoutMs: 5000 });
+    if (version) return info({ started, version, seconds: seconds() });
+    await sleep(500);
+  }
+  signal(pid, 'SIGKILL');
+  rmSync(s.pidFile, { force: true });
+  throw new Error(`Cassandra did not answer within ${s.timeoutSeconds} s; last lines of ${s.log}:\n${logTail(s)}`);
+}
+
+/**
+ * Stops the node recorded in the pid file: SIGTERM, then SIGKILL after ~30 s.
+ * With { clean: true } the data folder is removed too. Resolves to { stopped, seconds }.
+ */
+export async function stopCassandra({ clean = false, ...options } = {}) {
+  const s = settings(options);
+  const began = performance.now();
+  const pid = readPid(s);
+  let stopped = false;
+  if (pid && isNode(s, pid)) {
+    signal(pid, 'SIGTERM');
+    for (let i = 0; i < 300 && isNode(s, pid); i++) await sleep(100);
+    if (isNode(s, pid)) signal(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && isNode(s, pid); i++) await sleep(100);
+    stopped = true;
+  }
+  rmSync(s.pidFile, { force: true });
+  if (clean) rmSync(s.data, { recursive: true, force: true });
+  return { stopped, pid, seconds: Math.round((performance.now() - began) / 100) / 10 };
+}

@@ -1,0 +1,4 @@
+import { openStore } from '../../src/index.js';
+import { storeConformance } from './conformance.js';
+
+storeConformance('memory', () => openStore('memory:'));
