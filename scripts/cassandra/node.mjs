@@ -19,17 +19,19 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
 const POM = join(HERE, 'pom.xml');
 const HOST = '127.0.0.1';
-const STORAGE_PORT = 7000;
 
-function settings({ dir, port, heap, timeoutSeconds } = {}) {
+function settings({ dir, port, storagePort, heap, timeoutSeconds, lib } = {}) {
   const root = resolve(dir ?? process.env.STRATA_CASSANDRA_DIR ?? join(REPO, '.cassandra'));
   return {
     host: HOST,
     port: Number(port ?? process.env.STRATA_CASSANDRA_PORT ?? 9042),
+    // A second node on one machine (fault tests) needs its own internode port.
+    storagePort: Number(storagePort ?? process.env.STRATA_CASSANDRA_STORAGE_PORT ?? 7000),
     heap: heap ?? process.env.STRATA_CASSANDRA_HEAP ?? '1G',
     timeoutSeconds: timeoutSeconds ?? 180,
     dir: root,
-    lib: join(root, 'lib'),
+    // Jars may be shared between run folders.
+    lib: resolve(lib ?? join(root, 'lib')),
     data: join(root, 'data'),
     log: join(root, 'cassandra.log'),
     pidFile: join(root, 'cassandra.pid'),
@@ -89,10 +91,10 @@ endpoint_snitch: SimpleSnitch
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "${HOST}:${STORAGE_PORT}"
+      - seeds: "${HOST}:${s.storagePort}"
 listen_address: ${HOST}
 rpc_address: ${HOST}
-storage_port: ${STORAGE_PORT}
+storage_port: ${s.storagePort}
 native_transport_port: ${s.port}
 start_native_transport: true
 storage_compatibility_mode: NONE
@@ -249,15 +251,17 @@ export async function startCassandra(options) {
 
 /**
  * Stops the node recorded in the pid file: SIGTERM, then SIGKILL after ~30 s.
- * With { clean: true } the data folder is removed too. Resolves to { stopped, seconds }.
+ * With { clean: true } the data folder is removed too; { kill: true } sends SIGKILL at once.
+ * Resolves to { stopped, seconds }.
  */
-export async function stopCassandra({ clean = false, ...options } = {}) {
+export async function stopCassandra({ clean = false, kill = false, ...options } = {}) {
   const s = settings(options);
   const began = performance.now();
   const pid = readPid(s);
   let stopped = false;
   if (pid && isNode(s, pid)) {
-    signal(pid, 'SIGTERM');
+    // kill: no clean shutdown at all, as when a machine dies (fault tests).
+    signal(pid, kill ? 'SIGKILL' : 'SIGTERM');
     for (let i = 0; i < 300 && isNode(s, pid); i++) await sleep(100);
     if (isNode(s, pid)) signal(pid, 'SIGKILL');
     for (let i = 0; i < 50 && isNode(s, pid); i++) await sleep(100);

@@ -64,11 +64,11 @@ describe('ingest formats', () => {
   });
 
   it('reads an Arrow IPC stream and names the row of a bad value', async () => {
-    const table = A.tableFromArrays({
-      host: ['a', 'b', 'a'],
+    const table = new A.Table({
+      host: A.vectorFromArray(['a', 'b', 'a']),
       ts: A.vectorFromArray([Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 2), null], new A.TimestampMillisecond()),
-      n: Int32Array.from([1, 2, 3]),
-      v: Float64Array.from([0.25, NaN, -1]),
+      n: A.makeVector(Int32Array.from([1, 2, 3])),
+      v: A.makeVector(Float64Array.from([0.25, NaN, -1])),
     });
     expect(await db.ingest('t', A.tableToIPC(table, 'stream'), 'arrow')).toMatchObject({ rows: 3 });
     expect((await db.sql('select host, n, v, ts from t order by n')).rows).toEqual([['a', 1, 0.25, '2026-01-01 00:00:00'], ['b', 2, 'NaN', '2026-01-02 00:00:00'], ['a', 3, -1, null]]);

@@ -10,11 +10,7 @@ import type { TestProject } from 'vitest/node';
 // @ts-expect-error: a plain ESM script without type declarations
 import { startCassandra, stopCassandra } from '../../scripts/cassandra/node.mjs';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    cassandra: { contactPoint: string } | { error: string };
-  }
-}
+import '../helpers/cassandra.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const given = process.env.STRATA_TEST_CASSANDRA;

@@ -68,6 +68,8 @@ export class CassandraStore implements Store {
         prepare: true,
       },
       socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
+      // A node that comes back is used again within seconds (the default backoff grows to ten minutes).
+      policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
       // Token-aware routing over DC-aware round robin is the driver's default load balancing policy.
     });
   }
