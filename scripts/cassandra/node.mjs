@@ -20,7 +20,7 @@ const REPO = resolve(HERE, '..', '..');
 const POM = join(HERE, 'pom.xml');
 const HOST = '127.0.0.1';
 
-function settings({ dir, port, storagePort, heap, timeoutSeconds, lib } = {}) {
+function settings({ dir, port, storagePort, heap, timeoutSeconds, lib, unsafeSystem, commitlogSync } = {}) {
   const root = resolve(dir ?? process.env.STRATA_CASSANDRA_DIR ?? join(REPO, '.cassandra'));
   return {
     host: HOST,
@@ -28,6 +28,11 @@ function settings({ dir, port, storagePort, heap, timeoutSeconds, lib } = {}) {
     // A second node on one machine (fault tests) needs its own internode port.
     storagePort: Number(storagePort ?? process.env.STRATA_CASSANDRA_STORAGE_PORT ?? 7000),
     heap: heap ?? process.env.STRATA_CASSANDRA_HEAP ?? '1G',
+    // Faster start, but system tables (the schema too) skip the commit log: a killed node forgets them.
+    unsafeSystem: unsafeSystem ?? true,
+    // 'periodic' acknowledges writes before the commit log is synced (a killed node may lose the last
+    // seconds); 'batch' syncs before acknowledging.
+    commitlogSync: commitlogSync ?? 'periodic',
     timeoutSeconds: timeoutSeconds ?? 180,
     dir: root,
     // Jars may be shared between run folders.
@@ -104,8 +109,7 @@ commitlog_directory: ${dirs.commitlog}
 saved_caches_directory: ${dirs.saved_caches}
 hints_directory: ${dirs.hints}
 cdc_raw_directory: ${dirs.cdc_raw}
-commitlog_sync: periodic
-commitlog_sync_period: 10000ms
+${s.commitlogSync === 'batch' ? 'commitlog_sync: batch' : 'commitlog_sync: periodic\ncommitlog_sync_period: 10000ms'}
 auto_snapshot: false
 memtable_heap_space: 128MiB
 memtable_offheap_space: 128MiB
@@ -161,7 +165,7 @@ export function jvmArgs(s) {
     `-Dcassandra.logdir=${s.dir}`,
     `-Dlogback.configurationFile=${join(s.dir, 'logback.xml')}`,
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-    '-Dcassandra.unsafesystem=true',
+    ...(s.unsafeSystem ? ['-Dcassandra.unsafesystem=true'] : []),
     '-cp', `${s.lib}/*`,
     'org.apache.cassandra.service.CassandraDaemon',
   ];
