@@ -42,7 +42,7 @@ async function writeRepeated(file, copies) {
   return lines.length * copies;
 }
 
-export async function benchIngest({ copies = 1000 } = {}) {
+export async function benchIngest({ copies = 1000, cassandra = null } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-bench-ingest-'));
   try {
     const csv = path.join(dir, 'weather-x.csv');
@@ -74,6 +74,20 @@ export async function benchIngest({ copies = 1000 } = {}) {
     const smallMs = performance.now() - t;
     await db2.close();
 
+    // Strata on Cassandra: the same file, one batch.
+    let onCassandra = null;
+    if (cassandra) {
+      const url = `cassandra://${cassandra}/strata_bench_${Date.now()}`;
+      const db3 = await Strata.open({ store: url });
+      await db3.createDataset('weather', { columns: parseColumns(schema), partitionKey: ['location'], sortKey: ['date'] });
+      t = performance.now();
+      const r3 = await db3.ingest('weather', createReadStream(csv), 'csv', { writer: 'bench', seq: 1 });
+      const ms = performance.now() - t;
+      const info = await db3.describe('weather');
+      await db3.close();
+      onCassandra = { ms, rowsPerSec: r3.rows / (ms / 1000), payloadBytes: info.bytes, bytesPerRow: info.bytes / r3.rows, chunks: r3.chunks };
+    }
+
     // DuckDB, same process, same file: native table and Parquet (zstd).
     const duck = await DuckDBInstance.create(path.join(dir, 'duck.db'));
     const con = await duck.connect();
@@ -89,7 +103,8 @@ export async function benchIngest({ copies = 1000 } = {}) {
     return {
       rows, copies, csvBytes,
       strata: { oneBatch: { ms: strataMs, rowsPerSec: rows / (strataMs / 1000), bytes: storeBytes, bytesPerRow: storeBytes / rows, chunks: r.chunks },
-        smallBatches: { batches, rowsPerBatch: lines.length, ms: smallMs, rowsPerSec: (batches * lines.length) / (smallMs / 1000), batchesPerSec: batches / (smallMs / 1000) } },
+        smallBatches: { batches, rowsPerBatch: lines.length, ms: smallMs, rowsPerSec: (batches * lines.length) / (smallMs / 1000), batchesPerSec: batches / (smallMs / 1000) },
+        cassandra: onCassandra },
       duckdbNative: { ms: duckMs, rowsPerSec: rows / (duckMs / 1000), bytes: statSync(path.join(dir, 'duck.db')).size, bytesPerRow: statSync(path.join(dir, 'duck.db')).size / rows },
       parquetZstd: { bytes: statSync(parquet).size, bytesPerRow: statSync(parquet).size / rows },
     };

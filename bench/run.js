@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchCassandra } from './cassandra.js';
 import { benchIngest } from './ingest.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -11,10 +12,17 @@ const copies = Number(process.env.STRATA_BENCH_COPIES ?? 1000);
 const f0 = (n) => Math.round(n).toLocaleString('en-US');
 const f1 = (n) => n.toFixed(1);
 
-const ingest = await benchIngest({ copies });
+const cassandra = await benchCassandra();
+let ingest;
+try {
+  ingest = await benchIngest({ copies, cassandra: cassandra.contactPoint });
+} finally {
+  await cassandra.stop();
+}
 const results = {
   time: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  cassandraStartSeconds: cassandra.startSeconds,
   ingest,
 };
 
@@ -29,8 +37,11 @@ const md = [
   '|---|---|---:|---:|---:|---:|',
   `| Strata (local store) | one batch | ${f0(ingest.strata.oneBatch.ms)} | ${f0(ingest.strata.oneBatch.rowsPerSec)} | ${f0(ingest.strata.oneBatch.bytes)} | ${f1(ingest.strata.oneBatch.bytesPerRow)} |`,
   `| Strata (local store) | ${ingest.strata.smallBatches.batches} batches of ${ingest.strata.smallBatches.rowsPerBatch} rows, idempotent | ${f0(ingest.strata.smallBatches.ms)} | ${f0(ingest.strata.smallBatches.rowsPerSec)} | | |`,
+  ...(ingest.strata.cassandra ? [`| Strata (Cassandra, 1 node) | one batch | ${f0(ingest.strata.cassandra.ms)} | ${f0(ingest.strata.cassandra.rowsPerSec)} | ${f0(ingest.strata.cassandra.payloadBytes)} (cell payload) | ${f1(ingest.strata.cassandra.bytesPerRow)} |`] : []),
   `| DuckDB native table | read_csv + checkpoint | ${f0(ingest.duckdbNative.ms)} | ${f0(ingest.duckdbNative.rowsPerSec)} | ${f0(ingest.duckdbNative.bytes)} | ${f1(ingest.duckdbNative.bytesPerRow)} |`,
   `| Parquet (zstd, by DuckDB) | | | | ${f0(ingest.parquetZstd.bytes)} | ${f1(ingest.parquetZstd.bytesPerRow)} |`,
+  '',
+  results.cassandraStartSeconds !== null ? `Cassandra started for this run in ${results.cassandraStartSeconds} s.` : 'Cassandra was already running.',
   '',
 ].join('\n');
 
