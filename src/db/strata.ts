@@ -12,6 +12,7 @@ import type { Limits } from '../core/limits.js';
 import { resolveLimits } from '../core/limits.js';
 import { validateName, validateSeq, validateWriter } from '../core/names.js';
 import { ChunkReader } from '../engine/chunk-reader.js';
+import { scanSnapshot } from '../engine/scan.js';
 import type { BatchInput, InputFormat } from '../ingest/parse.js';
 import { parseBatch } from '../ingest/parse.js';
 import type { Column, DatasetSchema } from '../schema/schema.js';
@@ -19,7 +20,6 @@ import { makeSchema } from '../schema/schema.js';
 import type { QueryResult, ScanSource } from '../sql/query.js';
 import { runQuery } from '../sql/query.js';
 import { openSandbox } from '../sql/sandbox.js';
-import type { ScanChunk } from '../sql/scan.js';
 import { registerScanFunction } from '../sql/scan.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
@@ -257,12 +257,15 @@ export class Strata {
     return this.duck;
   }
 
-  /** Runs one read-only SELECT; datasets are tables, `AT (VERSION => n)` / `AT (TIMESTAMP => t)` travel in time. */
-  async sql(text: string): Promise<QueryResult> {
+  /**
+   * Runs one read-only SELECT; datasets are tables, `AT (VERSION => n)` / `AT (TIMESTAMP => t)` travel in time.
+   * `pushdown: false` scans everything (answers are the same; it exists to prove that).
+   */
+  async sql(text: string, options: { pushdown?: boolean } = {}): Promise<QueryResult> {
     const { instance } = await this.duckdb();
     const con = await instance.connect();
     try {
-      return await runQuery(con, this.scanSource(), text, { resultRowsMax: this.limits.resultRowsMax });
+      return await runQuery(con, this.scanSource(), text, { resultRowsMax: this.limits.resultRowsMax, pushdown: options.pushdown ?? true });
     } finally {
       con.closeSync();
     }
@@ -273,10 +276,7 @@ export class Strata {
       listDatasets: () => this.store.listDatasets(),
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),
-      readChunks: async (snapshot, columns): Promise<ScanChunk[]> => {
-        const refs = [...snapshot.chunks.values()];
-        return Promise.all(refs.map(async (ref) => ({ rows: ref.rows, columns: await this.reader.readColumns(snapshot.dataset, ref, columns) })));
-      },
+      scan: (snapshot, columns, predicates) => scanSnapshot(this.reader, snapshot, columns, predicates),
     };
   }
 

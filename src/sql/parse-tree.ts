@@ -19,9 +19,13 @@ export interface TableRef {
   at: { unit: string } | null;
   /** Offset of the reference in the SQL text (JavaScript string index). */
   location: number;
+  /** The reference's node in the parse tree (identity used to find its WHERE). */
+  node: object;
 }
 
 export interface QueryShape {
+  /** The parsed statement. */
+  root: unknown;
   tables: TableRef[];
   cteNames: Set<string>;
   /** Lower-cased names from every column reference. */
@@ -47,7 +51,7 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Qu
   if (!Array.isArray(statements) || statements.length !== 1) {
     throw new StrataError('STRATA_ERR_SQL_READ_ONLY', `exactly one SELECT statement may be run, found ${Array.isArray(statements) ? statements.length : 0}`);
   }
-  const shape: QueryShape = { tables: [], cteNames: new Set(), columnNames: new Set(), needsAllColumns: false };
+  const shape: QueryShape = { root: statements[0], tables: [], cteNames: new Set(), columnNames: new Set(), needsAllColumns: false };
   const byteToIndex = utf8OffsetMap(sql);
   visit(statements[0], shape, byteToIndex);
   return shape;
@@ -67,6 +71,7 @@ function visit(node: unknown, shape: QueryShape, toIndex: (byteOffset: number) =
       columnAliases: (n.column_name_alias as string[] | undefined) ?? [],
       at: at ? { unit: String(at.unit) } : null,
       location: toIndex(Number(n.query_location)),
+      node: n,
     });
   }
   if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names)) {

@@ -11,7 +11,9 @@ import { parseQuery } from './parse-tree.js';
 import type { QueryShape } from './parse-tree.js';
 import { normalizeJson } from './result-json.js';
 import { applyReplacements, refExtent } from './rewrite.js';
-import type { ScanChunk } from './scan.js';
+import type { Predicate } from '../engine/predicate.js';
+import type { ScanChunk, ScanStats } from '../engine/scan.js';
+import { collectScopes, extractPredicates } from './pushdown.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
 
 /** What the SQL layer needs from the database below it. */
@@ -19,7 +21,7 @@ export interface ScanSource {
   listDatasets(): Promise<string[]>;
   snapshot(dataset: string, version?: number): Promise<Snapshot>;
   versionAt(dataset: string, timeMs: number): Promise<number>;
-  readChunks(snapshot: Snapshot, columns: readonly Column[]): Promise<ScanChunk[]>;
+  scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[]): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
 }
 
 export interface ResultColumn { name: string; type: string }
@@ -28,10 +30,23 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: s
 export interface QueryResult {
   columns: ResultColumn[];
   rows: JsonValue[][];
+  /** What the query did, stage by stage (always measured; cheap). */
+  explain: QueryExplain;
+}
+
+export interface QueryExplain {
+  /** `duckdb-scan`: datasets scanned by Strata (pruned, filtered), the rest of the plan in DuckDB. */
+  path: string;
+  scans: ScanStats[];
+  parseMs: number;
+  scanMs: number;
+  duckdbMs: number;
 }
 
 export interface QueryOptions {
   resultRowsMax: number;
+  /** Apply WHERE conjuncts in the scan (prune and filter). Off only to compare answers. */
+  pushdown: boolean;
 }
 
 async function evalScalar(con: DuckDBConnection, sqlExpr: string): Promise<unknown> {
@@ -65,9 +80,13 @@ function neededColumns(shape: QueryShape, all: readonly Column[], tableNames: st
 }
 
 export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: string, options: QueryOptions): Promise<QueryResult> {
+  const t0 = performance.now();
   const shape = await parseQuery(con, sql);
+  const scopes = options.pushdown ? collectScopes(shape.root) : new Map();
   const datasets = new Set(await source.listDatasets());
   const tokens: string[] = [];
+  const scans: ScanStats[] = [];
+  const t1 = performance.now();
   try {
     const replacements: { start: number; end: number; text: string }[] = [];
     for (const ref of shape.tables) {
@@ -81,13 +100,17 @@ export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: s
       const version = ref.at && extent.atExpr !== null ? await resolveVersion(con, source, name, ref.at.unit, extent.atExpr) : undefined;
       const snapshot = await source.snapshot(name, version);
       const columns = neededColumns(shape, snapshot.schema.columns, [name, ref.alias]);
-      const chunks = await source.readChunks(snapshot, columns);
+      const scope = scopes.get(ref.node);
+      const predicates = scope ? extractPredicates(scope, ref.alias ? [ref.alias] : [ref.table], snapshot.schema.columns) : [];
+      const { chunks, stats } = await source.scan(snapshot, columns, predicates);
+      scans.push(stats);
       const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks });
       tokens.push(token);
       const alias = extent.aliasText || name;
       replacements.push({ start: extent.start, end: extent.end, text: `${scanFunctionName}('${token}') AS ${alias}${extent.columnAliasText}` });
     }
     const rewritten = applyReplacements(sql, replacements);
+    const t2 = performance.now();
     let reader;
     try {
       reader = await con.streamAndReadUntil(rewritten, options.resultRowsMax + 1);
@@ -100,7 +123,11 @@ export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: s
     const names = reader.columnNames();
     const types = reader.columnTypes();
     const rows = (reader.getRowsJson() as JsonValue[][]).map((row) => row.map((v, c) => normalizeJson(v, types[c]!)));
-    return { columns: names.map((name, i) => ({ name, type: types[i]!.toString() })), rows };
+    const t3 = performance.now();
+    return {
+      columns: names.map((name, i) => ({ name, type: types[i]!.toString() })), rows,
+      explain: { path: 'duckdb-scan', scans, parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: t3 - t2 },
+    };
   } catch (e) {
     if (isStrataError(e)) throw e;
     throw new StrataError('STRATA_ERR_SQL_EXECUTION', (e as Error).message);

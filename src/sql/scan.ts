@@ -10,17 +10,13 @@ import { BIGINT, BOOLEAN, DOUBLE, DuckDBTableFunction, INTEGER, TIMESTAMP, VARCH
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { randomBytes } from 'node:crypto';
 import type { ColumnValues } from '../chunk/column.js';
+import type { ScanChunk } from '../engine/scan.js';
 import { isValid } from '../chunk/column.js';
 import type { Column, ColumnType } from '../schema/schema.js';
 
 export const scanFunctionName = 'strata_scan';
 const vectorRows = 2048;
 
-export interface ScanChunk {
-  rows: number;
-  /** Decoded columns by name; only the columns the query may touch are present. */
-  columns: Map<string, ColumnValues>;
-}
 
 export interface PreparedScan {
   dataset: string;
@@ -51,6 +47,42 @@ interface InitData { columns: number[]; chunk: number; offset: number }
 
 const scratch = new BigInt64Array(vectorRows);
 const scratchWords = new Int32Array(scratch.buffer);
+const scratchF64 = new Float64Array(vectorRows);
+const scratchI32 = new Int32Array(vectorRows);
+const scratchU8 = new Uint8Array(vectorRows);
+const scratchValid = new Uint8Array(vectorRows / 8);
+
+/** Writes rows sel[offset .. offset+n) of a column: gathered into scratch buffers, then copied. */
+function writeSelected(vector: duckdb.Vector, col: ColumnValues, sel: Uint32Array, offset: number, n: number): void {
+  switch (col.type) {
+    case 'float64': { const v = col.values; for (let i = 0; i < n; i++) scratchF64[i] = v[sel[offset + i]!]!; duckdb.copy_data_to_vector(vector, 0, scratchF64.buffer, 0, n * 8); break; }
+    case 'int32': { const v = col.values; for (let i = 0; i < n; i++) scratchI32[i] = v[sel[offset + i]!]!; duckdb.copy_data_to_vector(vector, 0, scratchI32.buffer, 0, n * 4); break; }
+    case 'int64': { const v = col.values; for (let i = 0; i < n; i++) scratch[i] = v[sel[offset + i]!]!; duckdb.copy_data_to_vector(vector, 0, scratch.buffer, 0, n * 8); break; }
+    case 'bool': { const v = col.values; for (let i = 0; i < n; i++) scratchU8[i] = v[sel[offset + i]!]!; duckdb.copy_data_to_vector(vector, 0, scratchU8.buffer, 0, n); break; }
+    case 'timestamp': {
+      const v = col.values;
+      for (let i = 0; i < n; i++) {
+        const us = v[sel[offset + i]!]! * 1000;
+        const hi = Math.floor(us / 4294967296);
+        scratchWords[2 * i] = (us - hi * 4294967296) | 0;
+        scratchWords[2 * i + 1] = hi;
+      }
+      duckdb.copy_data_to_vector(vector, 0, scratch.buffer, 0, n * 8);
+      break;
+    }
+    case 'string': {
+      const { codes, dict, valid } = col;
+      for (let i = 0; i < n; i++) { const r = sel[offset + i]!; if (isValid(valid, r)) duckdb.vector_assign_string_element(vector, i, dict[codes[r]!]!); }
+      break;
+    }
+  }
+  if (col.valid !== null) {
+    scratchValid.fill(0);
+    for (let i = 0; i < n; i++) if (isValid(col.valid, sel[offset + i]!)) scratchValid[i >>> 3]! |= 1 << (i & 7);
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, scratchValid.buffer, 0, Math.ceil(n / 8));
+  }
+}
 
 function writeColumn(vector: duckdb.Vector, col: ColumnValues, offset: number, n: number): void {
   switch (col.type) {
@@ -135,7 +167,10 @@ export function registerScanFunction(con: DuckDBConnection): void {
         if (!column) continue; // row-id style pseudo column: nothing to write
         const vector = duckdb.data_chunk_get_vector(output.chunk, j);
         const values = chunk.columns.get(column.name);
-        if (values) writeColumn(vector, values, state.offset, n);
+        if (values) {
+          if (chunk.selection) writeSelected(vector, values, chunk.selection, state.offset, n);
+          else writeColumn(vector, values, state.offset, n);
+        }
         else writeNulls(vector, n);
       }
       duckdb.data_chunk_set_size(output.chunk, n);

@@ -65,4 +65,16 @@ describe('dataset references', () => {
       await small.close();
     }
   });
+
+  it('explains what the scan pruned and filtered', async () => {
+    const r = await db.sql("select sum(v) from t where k = 'a' and v >= 5");
+    expect(r.rows).toEqual([[10]]);
+    const [scan] = r.explain.scans;
+    expect(scan).toMatchObject({ dataset: 't', version: 2, predicates: ["k = 'a'", 'v >= 5'], chunks: 4, rowsSelected: 1 });
+    expect(scan!.prunedByPartition).toBe(2);
+    expect(scan!.prunedByStats).toBe(1);
+    const off = await db.sql("select sum(v) from t where k = 'a' and v >= 5", { pushdown: false });
+    expect(off.rows).toEqual([[10]]);
+    expect(off.explain.scans[0]).toMatchObject({ predicates: [], chunksRead: 4, rowsSelected: 4 });
+  });
 });

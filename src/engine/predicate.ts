@@ -1,0 +1,205 @@
+/**
+ * Predicates pushed into a scan: one column compared with constants. They
+ * prune partitions (by key values), chunks (by min/max/null count) and rows
+ * (a vectorized filter over typed arrays and dictionary codes).
+ *
+ * Pushdown may keep rows the WHERE clause rejects (DuckDB re-applies the
+ * whole WHERE), but must never drop a row it keeps. So comparisons follow
+ * DuckDB's rules exactly: NaN is equal to itself and above every number,
+ * strings compare by code point (= UTF-8 byte order), NULL matches nothing
+ * but IS NULL.
+ */
+import type { ChunkRef, ColumnMeta, KeyValue } from '../chunk/chunk.js';
+import type { ColumnValues } from '../chunk/column.js';
+import { int64At, isValid } from '../chunk/column.js';
+import type { ColumnType } from '../schema/schema.js';
+
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type Constant = number | string | boolean;
+
+export type Predicate =
+  | { column: string; op: CompareOp; value: Constant }
+  | { column: string; op: 'in'; values: Constant[] }
+  | { column: string; op: 'between'; low: Constant; high: Constant }
+  | { column: string; op: 'isnull' | 'notnull' };
+
+export function describePredicate(p: Predicate): string {
+  const v = (c: Constant): string => (typeof c === 'string' ? `'${c}'` : String(c));
+  switch (p.op) {
+    case 'in': return `${p.column} IN (${p.values.map(v).join(', ')})`;
+    case 'between': return `${p.column} BETWEEN ${v(p.low)} AND ${v(p.high)}`;
+    case 'isnull': return `${p.column} IS NULL`;
+    case 'notnull': return `${p.column} IS NOT NULL`;
+    default: return `${p.column} ${{ eq: '=', ne: '<>', lt: '<', le: '<=', gt: '>', ge: '>=' }[p.op]} ${v(p.value)}`;
+  }
+}
+
+/** DuckDB's order for doubles: NaN equals NaN and sorts above everything. */
+function cmpNumber(a: number, b: number): number {
+  const an = a !== a; const bn = b !== b;
+  if (an || bn) return an && bn ? 0 : an ? 1 : -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Code point order, which is UTF-8 byte order (JavaScript's < compares UTF-16 units). */
+export function cmpString(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i); const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff; const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1; // a surrogate (code point > U+FFFF) sorts after any BMP unit
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function cmp(a: Constant, b: Constant): number {
+  if (typeof a === 'number' && typeof b === 'number') return cmpNumber(a, b);
+  if (typeof a === 'string' && typeof b === 'string') return cmpString(a, b);
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  return NaN; // never pushed: a mismatch means "cannot tell"
+}
+
+function test(op: CompareOp, c: number): boolean {
+  switch (op) {
+    case 'eq': return c === 0;
+    case 'ne': return c !== 0;
+    case 'lt': return c < 0;
+    case 'le': return c <= 0;
+    case 'gt': return c > 0;
+    case 'ge': return c >= 0;
+  }
+}
+
+/** Does a non-null value satisfy the predicate? */
+export function matchesValue(p: Predicate, v: Constant): boolean {
+  switch (p.op) {
+    case 'isnull': return false;
+    case 'notnull': return true;
+    case 'in': return p.values.some((x) => cmp(v, x) === 0);
+    case 'between': return cmp(v, p.low) >= 0 && cmp(v, p.high) <= 0;
+    default: return test(p.op, cmp(v, p.value));
+  }
+}
+
+/** Partition pruning: the chunk's partition key value for this column is known exactly. */
+export function matchesKey(p: Predicate, key: KeyValue): boolean {
+  if (key === null) return p.op === 'isnull';
+  return matchesValue(p, key);
+}
+
+function statNumber(v: ColumnMeta['min'], type: ColumnType): number | null {
+  if (v === null) return null;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && type !== 'string') {
+    if (type === 'int64') return null; // decimal strings: compared exactly below
+    return Number(v); // 'Infinity' / '-Infinity'
+  }
+  return null;
+}
+
+/**
+ * Chunk pruning: can any row of a chunk match, given its column statistics?
+ * `true` when unsure. Float statistics ignore NaN, and NaN is above every
+ * number, so a float chunk is never pruned on its max.
+ */
+export function mayMatchChunk(p: Predicate, ref: ChunkRef, type: ColumnType): boolean {
+  const meta = ref.columns[p.column];
+  const rows = ref.rows;
+  if (!meta) return p.op === 'isnull'; // column absent from the chunk: all NULL
+  if (p.op === 'isnull') return meta.nulls > 0;
+  if (meta.nulls === rows) return false;
+  if (p.op === 'notnull') return true;
+  if (type === 'bool' || meta.min === null) return true;
+  let lo: Constant; let hi: Constant | null;
+  if (type === 'int64') {
+    // Exact: BigInt on two decimal strings per chunk, not per row.
+    const min = BigInt(meta.min as string); const max = meta.max === null ? null : BigInt(meta.max as string);
+    const inRange = (c: Constant): [boolean, boolean] => {
+      if (typeof c !== 'number' || !Number.isSafeInteger(c)) return [true, true];
+      const b = BigInt(c);
+      return [b >= min, max === null || b <= max];
+    };
+    switch (p.op) {
+      case 'eq': { const [a, b] = inRange(p.value); return a && b; }
+      case 'lt': return typeof p.value !== 'number' || BigInt(Math.ceil(p.value)) > min;
+      case 'le': return typeof p.value !== 'number' || BigInt(Math.floor(p.value)) >= min;
+      case 'gt': return max === null || typeof p.value !== 'number' || BigInt(Math.floor(p.value)) < max;
+      case 'ge': return max === null || typeof p.value !== 'number' || BigInt(Math.ceil(p.value)) <= max;
+      case 'in': return p.values.some((v) => { const [a, b] = inRange(v); return a && b; });
+      case 'between': return (typeof p.high !== 'number' || BigInt(Math.floor(p.high)) >= min) && (max === null || typeof p.low !== 'number' || BigInt(Math.ceil(p.low)) <= max);
+      default: return true;
+    }
+  }
+  if (type === 'string') { lo = meta.min as string; hi = meta.max as string | null; }
+  else {
+    const a = statNumber(meta.min, type); const b = statNumber(meta.max, type);
+    if (a === null) return true;
+    lo = a;
+    hi = type === 'float64' ? null : b;
+  }
+  const belowMax = (c: Constant, strict: boolean): boolean => hi === null || (strict ? cmp(c, hi) < 0 : cmp(c, hi) <= 0);
+  const aboveMin = (c: Constant, strict: boolean): boolean => (strict ? cmp(c, lo) > 0 : cmp(c, lo) >= 0);
+  switch (p.op) {
+    case 'eq': return aboveMin(p.value, false) && belowMax(p.value, false);
+    case 'ne': return true;
+    case 'lt': return aboveMin(p.value, true);
+    case 'le': return aboveMin(p.value, false);
+    case 'gt': return belowMax(p.value, true);
+    case 'ge': return belowMax(p.value, false);
+    case 'in': return p.values.some((v) => aboveMin(v, false) && belowMax(v, false));
+    case 'between': return aboveMin(p.high, false) && belowMax(p.low, false);
+  }
+}
+
+/**
+ * Row filter: clears mask[i] for rows that cannot match. Typed-array loops;
+ * a dictionary column is tested once per distinct value, then by code.
+ */
+export function filterRows(p: Predicate, col: ColumnValues, mask: Uint8Array): void {
+  const n = col.length;
+  const valid = col.valid;
+  if (p.op === 'isnull' || p.op === 'notnull') {
+    const want = p.op === 'notnull';
+    for (let i = 0; i < n; i++) if (isValid(valid, i) !== want) mask[i] = 0;
+    return;
+  }
+  if (valid !== null) for (let i = 0; i < n; i++) if (!isValid(valid, i)) mask[i] = 0;
+  switch (col.type) {
+    case 'string': {
+      const ok = new Uint8Array(col.dict.length);
+      for (let k = 0; k < col.dict.length; k++) ok[k] = matchesValue(p, col.dict[k]!) ? 1 : 0;
+      const codes = col.codes;
+      for (let i = 0; i < n; i++) if (mask[i] && !ok[codes[i]!]) mask[i] = 0;
+      return;
+    }
+    case 'bool': {
+      const okTrue = matchesValue(p, true); const okFalse = matchesValue(p, false);
+      const v = col.values;
+      for (let i = 0; i < n; i++) if (mask[i] && !(v[i] ? okTrue : okFalse)) mask[i] = 0;
+      return;
+    }
+    case 'int64': {
+      for (let i = 0; i < n; i++) if (mask[i] && !matchesValue(p, int64At(col.values, i))) mask[i] = 0;
+      return;
+    }
+    default: {
+      const v = col.values;
+      if ('value' in p && typeof p.value === 'number' && p.value === p.value) {
+        // The hot case, a number compared with a number: plain loops (NaN rows handled by the comparisons:
+        // NaN fails <, <=, = and passes >, >=, <>, as DuckDB orders it above everything).
+        const k = p.value;
+        switch (p.op) {
+          case 'lt': for (let i = 0; i < n; i++) if (!(v[i]! < k)) mask[i] = 0; return;
+          case 'le': for (let i = 0; i < n; i++) if (!(v[i]! <= k)) mask[i] = 0; return;
+          case 'gt': for (let i = 0; i < n; i++) { const x = v[i]!; if (!(x > k || x !== x)) mask[i] = 0; } return;
+          case 'ge': for (let i = 0; i < n; i++) { const x = v[i]!; if (!(x >= k || x !== x)) mask[i] = 0; } return;
+          case 'eq': for (let i = 0; i < n; i++) if (v[i] !== k) mask[i] = 0; return;
+          case 'ne': return; // only NULLs (cleared above) and equal values fail; keep it simple and safe
+        }
+      }
+      for (let i = 0; i < n; i++) if (mask[i] && !matchesValue(p, v[i]!)) mask[i] = 0;
+    }
+  }
+}
