@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCassandra } from './cassandra.js';
 import { benchIngest } from './ingest.js';
+import { benchKernels } from './kernels.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const copies = Number(process.env.STRATA_BENCH_COPIES ?? 1000);
@@ -19,11 +20,13 @@ try {
 } finally {
   await cassandra.stop();
 }
+const kernels = await benchKernels();
 const results = {
   time: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   cassandraStartSeconds: cassandra.startSeconds,
   ingest,
+  kernels,
 };
 
 const md = [
@@ -40,6 +43,12 @@ const md = [
   ...(ingest.strata.cassandra ? [`| Strata (Cassandra, 1 node) | one batch | ${f0(ingest.strata.cassandra.ms)} | ${f0(ingest.strata.cassandra.rowsPerSec)} | ${f0(ingest.strata.cassandra.payloadBytes)} (cell payload) | ${f1(ingest.strata.cassandra.bytesPerRow)} |`] : []),
   `| DuckDB native table | read_csv + checkpoint | ${f0(ingest.duckdbNative.ms)} | ${f0(ingest.duckdbNative.rowsPerSec)} | ${f0(ingest.duckdbNative.bytes)} | ${f1(ingest.duckdbNative.bytesPerRow)} |`,
   `| Parquet (zstd, by DuckDB) | | | | ${f0(ingest.parquetZstd.bytes)} | ${f1(ingest.parquetZstd.bytesPerRow)} |`,
+  '',
+  '## Kernels (benny, ops/s; one op = 65,536 rows)',
+  '',
+  '| kernel | ops/s | M rows/s | ± % |',
+  '|---|---:|---:|---:|',
+  ...Object.values(kernels).flat().map((r) => `| ${r.name} | ${f0(r.opsPerSec)} | ${(r.rowsPerSec / 1e6).toFixed(0)} | ${r.margin.toFixed(1)} |`),
   '',
   results.cassandraStartSeconds !== null ? `Cassandra started for this run in ${results.cassandraStartSeconds} s.` : 'Cassandra was already running.',
   '',
