@@ -48,6 +48,15 @@ interface InitData { columns: number[]; chunk: number; offset: number }
 const scratch = new BigInt64Array(vectorRows);
 const scratchWords = new Int32Array(scratch.buffer);
 const scratchF64 = new Float64Array(vectorRows);
+
+/** Milliseconds (a double) as DuckDB's TIMESTAMP microseconds (int64) in scratch slot i: two 32-bit words, no BigInt per row. */
+function putMicros(i: number, ms: number): void {
+  const us = ms * 1000;
+  const hi = Math.floor(us / 4294967296);
+  scratchWords[2 * i] = (us - hi * 4294967296) | 0;
+  scratchWords[2 * i + 1] = hi;
+}
+
 const scratchI32 = new Int32Array(vectorRows);
 const scratchU8 = new Uint8Array(vectorRows);
 const scratchValid = new Uint8Array(vectorRows / 8);
@@ -61,12 +70,7 @@ function writeSelected(vector: duckdb.Vector, col: ColumnValues, sel: Uint32Arra
     case 'bool': { const v = col.values; for (let i = 0; i < n; i++) scratchU8[i] = v[sel[offset + i]!]!; duckdb.copy_data_to_vector(vector, 0, scratchU8.buffer, 0, n); break; }
     case 'timestamp': {
       const v = col.values;
-      for (let i = 0; i < n; i++) {
-        const us = v[sel[offset + i]!]! * 1000;
-        const hi = Math.floor(us / 4294967296);
-        scratchWords[2 * i] = (us - hi * 4294967296) | 0;
-        scratchWords[2 * i + 1] = hi;
-      }
+      for (let i = 0; i < n; i++) putMicros(i, v[sel[offset + i]!]!);
       duckdb.copy_data_to_vector(vector, 0, scratch.buffer, 0, n * 8);
       break;
     }
@@ -98,14 +102,8 @@ function writeColumn(vector: duckdb.Vector, col: ColumnValues, offset: number, n
       break;
     }
     case 'timestamp': {
-      // ms (double) -> DuckDB TIMESTAMP µs (int64), through two 32-bit words: no BigInt per row.
       const v = col.values;
-      for (let i = 0; i < n; i++) {
-        const us = v[offset + i]! * 1000;
-        const hi = Math.floor(us / 4294967296);
-        scratchWords[2 * i] = (us - hi * 4294967296) | 0;
-        scratchWords[2 * i + 1] = hi;
-      }
+      for (let i = 0; i < n; i++) putMicros(i, v[offset + i]!);
       duckdb.copy_data_to_vector(vector, 0, scratch.buffer, 0, n * 8);
       break;
     }
