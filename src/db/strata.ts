@@ -259,13 +259,14 @@ export class Strata {
 
   /**
    * Runs one read-only SELECT; datasets are tables, `AT (VERSION => n)` / `AT (TIMESTAMP => t)` travel in time.
-   * `pushdown: false` scans everything (answers are the same; it exists to prove that).
+   * `pushdown: false` scans everything and `engine: false` leaves aggregation to DuckDB (answers are the
+   * same; the switches exist to prove that).
    */
-  async sql(text: string, options: { pushdown?: boolean } = {}): Promise<QueryResult> {
+  async sql(text: string, options: { pushdown?: boolean; engine?: boolean } = {}): Promise<QueryResult> {
     const { instance } = await this.duckdb();
     const con = await instance.connect();
     try {
-      return await runQuery(con, this.scanSource(), text, { resultRowsMax: this.limits.resultRowsMax, pushdown: options.pushdown ?? true });
+      return await runQuery(con, this.scanSource(), text, { resultRowsMax: this.limits.resultRowsMax, pushdown: options.pushdown ?? true, engine: options.engine ?? true });
     } finally {
       con.closeSync();
     }

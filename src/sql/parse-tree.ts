@@ -52,7 +52,7 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Qu
   if (!Array.isArray(statements) || statements.length !== 1) {
     throw new StrataError('STRATA_ERR_SQL_READ_ONLY', `exactly one SELECT statement may be run, found ${Array.isArray(statements) ? statements.length : 0}`);
   }
-  const shape: QueryShape = { root: statements[0], tables: [], cteNames: new Set(), columnNames: new Set(), needsAllColumns: false };
+  const shape: QueryShape = { root: (statements[0] as Json).node, tables: [], cteNames: new Set(), columnNames: new Set(), needsAllColumns: false };
   const byteToIndex = utf8OffsetMap(sql);
   visit(statements[0], shape, byteToIndex);
   return shape;

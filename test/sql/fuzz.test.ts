@@ -2,8 +2,8 @@
  * Differential fuzzing of the query path: seeded random queries (filters of
  * every pushable shape and some that are not, groupings, time buckets,
  * NULLs, NaN, infinities, -0, int64 beyond 2^53, astral-plane strings, empty
- * partitions, several versions) run three ways:
- *   Strata with pushdown  ==  Strata without pushdown  ==  DuckDB's native table.
+ * partitions, several versions) run four ways:
+ *   engine aggregation + pushdown == pushdown only == neither == DuckDB's native table.
  * A mismatch prints the seed and the query to reproduce it.
  * STRATA_TEST_SEED picks the seed; STRATA_FUZZ_QUERIES the count.
  */
@@ -80,13 +80,17 @@ function genQuery(rand: () => number): string {
   const where = int(0, 3) === 0 ? '' : `WHERE ${Array.from({ length: int(1, 3) }, conj).join(' AND ')}`;
   const v = int(0, versions);
   const from = v === versions && rand() < 0.5 ? 't' : `t AT (VERSION => ${v})`;
-  switch (int(0, 5)) {
+  const unit = pick(['minute', 'hour', 'day', 'week', 'month', 'year']);
+  const width = pick(['90 minutes', '6 hours', '1 day', '2 days', '1 week']);
+  switch (int(0, 7)) {
     case 0: return `SELECT count(*), count(f), count(DISTINCT host) FROM ${from} ${where}`;
     case 1: return `SELECT host, count(*), sum(i32), min(f), max(f), sum(i64), min(i64) FROM ${from} ${where} GROUP BY host ORDER BY host NULLS FIRST`;
-    case 2: return `SELECT date_trunc('hour', ts) AS h, count(*), avg(f), max(i32) FROM ${from} ${where} GROUP BY 1 ORDER BY 1`;
+    case 2: return `SELECT date_trunc('${unit}', ts) AS h, count(*), avg(f), max(i32) FROM ${from} ${where} GROUP BY 1 ORDER BY 1`;
+    case 6: return `SELECT host, ok, count(*), min(ts), max(ts), avg(i32), sum(i32), count(s), min(f) FROM ${from} ${where} GROUP BY host, ok ORDER BY host, ok DESC NULLS FIRST`;
+    case 7: return `SELECT count(*) AS n, sum(f), max(f), min(i32) FROM ${from} ${where}`;
     case 3: return `SELECT * FROM ${from} ${where} ORDER BY ts, host, i32, i64, f, s, ok LIMIT 25`;
     case 4: return `SELECT ok, count(DISTINCT s), min(s), max(s) FROM ${from} ${where} GROUP BY ok ORDER BY ok NULLS FIRST`;
-    default: return `SELECT time_bucket(INTERVAL '6 hours', ts) AS b, host, sum(f) FROM ${from} ${where} GROUP BY ALL ORDER BY ALL`;
+    default: return `SELECT time_bucket(INTERVAL '${width}', ts) AS b, host, sum(f) FROM ${from} ${where} GROUP BY ALL ORDER BY ALL`;
   }
 }
 
@@ -122,6 +126,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
     const rand = rng(seed ^ 0x5eed);
     let pushed = 0;
     let pruned = 0;
+    let engine = 0;
     for (let i = 0; i < queryCount; i++) {
       const sql = genQuery(rand);
       const refSql = sql.replace(/\bt AT \(VERSION => (\d)\)/, 't_v$1').replace(/\bFROM t\b(?! AT)/, `FROM t_v${versions}`);
@@ -135,10 +140,13 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
         continue;
       }
       const withPushdown = await db.sql(sql);
-      const without = await db.sql(sql, { pushdown: false });
-      if (!close(withPushdown.rows, expected) || !close(without.rows, expected)) {
-        throw new Error(`${repro}\nreference: ${JSON.stringify(expected)}\npushdown:  ${JSON.stringify(withPushdown.rows)}\nno pushdown: ${JSON.stringify(without.rows)}`);
+      const pushOnly = await db.sql(sql, { engine: false });
+      const without = await db.sql(sql, { pushdown: false, engine: false });
+      if (!close(withPushdown.rows, expected) || !close(pushOnly.rows, expected) || !close(without.rows, expected)) {
+        throw new Error(`${repro}\nreference:  ${JSON.stringify(expected)}\n${withPushdown.explain.path}: ${JSON.stringify(withPushdown.rows)}\npushdown only: ${JSON.stringify(pushOnly.rows)}\nneither: ${JSON.stringify(without.rows)}`);
       }
+      if (withPushdown.explain.path === 'engine-aggregate') engine++;
+      expect(withPushdown.columns, repro).toEqual(without.columns);
       for (const s of withPushdown.explain.scans) {
         if (s.predicates.length > 0) pushed++;
         pruned += s.prunedByPartition + s.prunedByStats;
@@ -147,5 +155,6 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
     // The run means something only if pushdown really happened.
     expect(pushed).toBeGreaterThan(queryCount / 3);
     expect(pruned).toBeGreaterThan(0);
+    expect(engine, 'queries aggregated by the engine').toBeGreaterThan(queryCount / 5);
   }, 300_000);
 });

@@ -1,0 +1,163 @@
+/**
+ * Recognizing the queries the engine can aggregate itself: one dataset, no
+ * joins or CTEs, a WHERE made only of pushable conjuncts, a select list of
+ * group keys (columns, date_trunc or time_bucket of a timestamp column) and
+ * count/sum/avg/min/max over columns, GROUP BY those keys (or ALL), and
+ * ORDER BY / LIMIT over the output. Anything else returns null and runs in
+ * DuckDB as before.
+ */
+import type { AggFn, AggSpec, KeySpec, TruncUnit } from '../engine/aggregate.js';
+import type { DatasetSchema } from '../schema/schema.js';
+import type { QueryShape, TableRef } from './parse-tree.js';
+
+type Json = { [k: string]: unknown };
+
+export type Output = { kind: 'key'; index: number } | { kind: 'agg'; index: number };
+
+export interface AggregatePlan {
+  ref: TableRef;
+  keys: KeySpec[];
+  aggs: AggSpec[];
+  outputs: Output[];
+  order: { output: number; desc: boolean; nullsFirst: boolean }[];
+  limit: number | null;
+  /** Columns the engine reads. */
+  columns: string[];
+  /** The WHERE's conjunct count, which must all be pushed for the plan to hold. */
+  conjuncts: number;
+}
+
+const truncUnits: TruncUnit[] = ['second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'];
+const fixedUnitsMs: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
+/** time_bucket's default origin for sub-month widths: Monday 2000-01-03. */
+const bucketOriginMs = Date.UTC(2000, 0, 3);
+
+/** Structure of an expression without aliases and text offsets, to compare GROUP BY with the select list. */
+function canonical(e: unknown): string {
+  return JSON.stringify(e, (k, v) => (k === 'alias' || k === 'query_location' ? undefined : v));
+}
+
+function countConjuncts(e: Json | null): number {
+  if (!e) return 0;
+  if (e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND') return (e.children as Json[]).reduce((n, c) => n + countConjuncts(c), 0);
+  return 1;
+}
+
+function intervalMs(text: string): number | null {
+  const m = /^\s*(\d+)\s*(second|minute|hour|day|week)s?\s*$/i.exec(text);
+  return m ? Number(m[1]) * fixedUnitsMs[m[2]!.toLowerCase()]! : null;
+}
+
+export function planAggregate(shape: QueryShape, schema: DatasetSchema): AggregatePlan | null {
+  const root = shape.root as Json;
+  if (shape.tables.length !== 1 || root.type !== 'SELECT_NODE' || shape.cteNames.size > 0) return null;
+  const ref = shape.tables[0]!;
+  if (root.from_table !== ref.node || root.having || root.qualify || root.sample) return null;
+  const sets = root.group_sets as unknown[] | undefined;
+  if (sets && sets.length > 1) return null;
+  const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
+  const names = new Set([ref.table.toLowerCase(), ref.alias.toLowerCase()].filter((n) => n !== ''));
+  const columnOf = (e: unknown): string | null => {
+    const n = e as Json;
+    if (!n || n.class !== 'COLUMN_REF') return null;
+    const parts = (n.column_names as string[]).map((p) => p.toLowerCase());
+    if (parts.length === 2 && !names.has(parts[0]!)) return null;
+    const c = parts[parts.length - 1]!;
+    return parts.length <= 2 && typeOf.has(c) ? c : null;
+  };
+
+  const keyOf = (e: Json): KeySpec | null => {
+    const col = columnOf(e);
+    if (col) {
+      const type = typeOf.get(col)!;
+      return type === 'string' || type === 'bool' || type === 'int32' || type === 'timestamp' ? { kind: 'column', column: col, type } : null;
+    }
+    if (e.class !== 'FUNCTION' || e.distinct || e.filter) return null;
+    const args = e.children as Json[];
+    if (args.length !== 2) return null;
+    const tcol = columnOf(args[1]);
+    if (!tcol || typeOf.get(tcol) !== 'timestamp') return null;
+    const a0 = args[0]!;
+    if (e.function_name === 'date_trunc' && a0.class === 'CONSTANT') {
+      const unit = String((a0.value as Json).value).toLowerCase() as TruncUnit;
+      return truncUnits.includes(unit) ? { kind: 'trunc', column: tcol, unit } : null;
+    }
+    if (e.function_name === 'time_bucket' && a0.class === 'CAST' && (a0.cast_type as Json).id === 'INTERVAL' && (a0.child as Json).class === 'CONSTANT') {
+      const width = intervalMs(String(((a0.child as Json).value as Json).value));
+      return width ? { kind: 'bucket', column: tcol, widthMs: width, originMs: bucketOriginMs } : null;
+    }
+    return null;
+  };
+
+  const aggOf = (e: Json): AggSpec | null => {
+    if (e.class !== 'FUNCTION' || e.distinct || e.filter || ((e.order_bys as Json)?.orders as unknown[] | undefined)?.length) return null;
+    const fn = String(e.function_name) as AggFn;
+    const args = e.children as Json[];
+    if (fn === 'count_star' && args.length === 0) return { fn, column: null, type: null };
+    if (!['count', 'sum', 'avg', 'min', 'max'].includes(fn) || args.length !== 1) return null;
+    const col = columnOf(args[0]);
+    if (!col) return null;
+    const type = typeOf.get(col)!;
+    if (fn === 'count') return { fn, column: col, type };
+    if (fn === 'sum' || fn === 'avg') return type === 'int32' || type === 'float64' ? { fn, column: col, type } : null;
+    return type === 'int32' || type === 'float64' || type === 'timestamp' ? { fn, column: col, type } : null;
+  };
+
+  const keys: KeySpec[] = []; const keyExprs: string[] = []; const aggs: AggSpec[] = []; const outputs: Output[] = [];
+  const select = root.select_list as Json[];
+  for (const item of select) {
+    const agg = aggOf(item);
+    if (agg) { outputs.push({ kind: 'agg', index: aggs.length }); aggs.push(agg); continue; }
+    const key = keyOf(item);
+    if (!key) return null;
+    outputs.push({ kind: 'key', index: keys.length });
+    keys.push(key);
+    keyExprs.push(canonical(item));
+  }
+  if (aggs.length === 0 || keys.length > 3) return null;
+  // GROUP BY must be exactly the key items (or ALL).
+  const groups = (root.group_expressions as Json[]) ?? [];
+  if (root.aggregate_handling === 'FORCE_AGGREGATES') {
+    if (groups.length > 0) return null;
+  } else {
+    if (groups.length === 0 && keys.length > 0) return null;
+    const covered = new Set<number>();
+    for (const g of groups) {
+      let k = -1;
+      if (g.class === 'CONSTANT' && typeof (g.value as Json).value === 'number') {
+        const o = outputs[Number((g.value as Json).value) - 1];
+        if (o?.kind === 'key') k = o.index;
+      } else k = keyExprs.indexOf(canonical(g));
+      if (k < 0) return null;
+      covered.add(k);
+    }
+    if (covered.size !== keys.length) return null;
+  }
+  let limit: number | null = null;
+  const order: AggregatePlan['order'] = [];
+  for (const m of (root.modifiers as Json[]) ?? []) {
+    if (m.type === 'LIMIT_MODIFIER') {
+      const l = m.limit as Json | null;
+      if (m.offset || !l || l.class !== 'CONSTANT' || typeof (l.value as Json).value !== 'number') return null;
+      limit = Number((l.value as Json).value);
+    } else if (m.type === 'ORDER_MODIFIER') {
+      for (const o of m.orders as Json[]) {
+        const desc = o.type === 'DESCENDING';
+        const nullsFirst = o.null_order === 'NULLS_FIRST' || o.null_order === 'NULLS FIRST';
+        const e = o.expression as Json;
+        if (e.class === 'STAR' && e.columns === true && !e.expr) { outputs.forEach((_, i) => order.push({ output: i, desc, nullsFirst })); continue; }
+        let out = -1;
+        if (e.class === 'CONSTANT' && typeof (e.value as Json).value === 'number') out = Number((e.value as Json).value) - 1;
+        else if (e.class === 'COLUMN_REF' && (e.column_names as string[]).length === 1) {
+          const name = (e.column_names as string[])[0]!.toLowerCase();
+          out = select.findIndex((s) => String(s.alias).toLowerCase() === name);
+          if (out < 0) out = select.findIndex((s) => s.alias === '' && columnOf(s) === name);
+        } else out = select.findIndex((s) => canonical(s) === canonical(e));
+        if (out < 0 || out >= outputs.length) return null;
+        order.push({ output: out, desc, nullsFirst });
+      }
+    } else return null;
+  }
+  const columns = [...new Set([...keys.map((k) => k.column), ...aggs.flatMap((a) => (a.column ? [a.column] : []))])];
+  return { ref, keys, aggs, outputs, order, limit, columns, conjuncts: countConjuncts((root.where_clause as Json | null) ?? null) };
+}
