@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Strata, parseColumns } from '../../src/index.js';
 import { weatherCsvPath } from '../../src/demo/sample-data.js';
+import { sameRows } from '../helpers/compare.js';
 import { referenceDuckDB, referenceRows } from '../helpers/reference.js';
 
 const weatherSchema = 'location:string,date:timestamp,precipitation:float64,temp_max:float64,temp_min:float64,wind:float64,weather:string';
@@ -46,7 +47,7 @@ describe('weather.csv: Strata equals DuckDB reading the CSV', () => {
     it(q, async () => {
       const ours = await db.sql(q.replace(/\bT\b/g, 'weather'));
       const theirs = await referenceRows(ref.con, q.replace(/\bT\b/g, 'weather'));
-      expect(ours.rows).toEqual(theirs);
+      expect(sameRows(ours.rows, theirs), `${JSON.stringify(ours.rows)}\n!=\n${JSON.stringify(theirs)}`).toBe(true);
     });
   }
 });
@@ -104,7 +105,9 @@ describe('generated rows with NULLs and odd boundaries: Strata equals DuckDB', (
   ];
   for (const q of queries) {
     it(q, async () => {
-      expect((await db.sql(q)).rows).toEqual(await referenceRows(ref.con, q));
+      const ours = (await db.sql(q)).rows;
+      const theirs = await referenceRows(ref.con, q);
+      expect(sameRows(ours, theirs), `${JSON.stringify(ours)}\n!=\n${JSON.stringify(theirs)}`).toBe(true);
     });
   }
 });

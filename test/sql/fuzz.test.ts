@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Strata, parseColumns } from '../../src/index.js';
+import { sameRows } from '../helpers/compare.js';
 import { referenceDuckDB, referenceRows } from '../helpers/reference.js';
 
 const seed = Number(process.env.STRATA_TEST_SEED ?? 20261126);
@@ -94,13 +95,6 @@ function genQuery(rand: () => number): string {
   }
 }
 
-/** Equal, with doubles from sums and averages allowed to differ in their last bits (summation order). */
-function close(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' && typeof b === 'number') return a === b || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => close(x, b[i]));
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
   let db: Strata;
   let ref: Awaited<ReturnType<typeof referenceDuckDB>>;
@@ -142,7 +136,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
       const withPushdown = await db.sql(sql);
       const pushOnly = await db.sql(sql, { engine: false });
       const without = await db.sql(sql, { pushdown: false, engine: false });
-      if (!close(withPushdown.rows, expected) || !close(pushOnly.rows, expected) || !close(without.rows, expected)) {
+      if (!sameRows(withPushdown.rows, expected) || !sameRows(pushOnly.rows, expected) || !sameRows(without.rows, expected)) {
         throw new Error(`${repro}\nreference:  ${JSON.stringify(expected)}\n${withPushdown.explain.path}: ${JSON.stringify(withPushdown.rows)}\npushdown only: ${JSON.stringify(pushOnly.rows)}\nneither: ${JSON.stringify(without.rows)}`);
       }
       if (withPushdown.explain.path === 'engine-aggregate') engine++;
