@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { StrataError } from './errors.js';
 
 /**
@@ -22,6 +23,10 @@ export interface Limits {
   chunkCacheBytesMax: number;
   /** Longest string value kept in chunk statistics (longer values get no max). */
   statsStringBytesMax: number;
+  /** Scan worker threads (0: decode on the main thread). */
+  scanWorkers: number;
+  /** Rows a scan must decode before it uses the workers (below it, handing chunks over costs more than it saves). */
+  scanWorkerRowsMin: number;
 }
 
 export const defaultLimits: Limits = {
@@ -33,6 +38,8 @@ export const defaultLimits: Limits = {
   commitRetriesMax: 1_000,
   chunkCacheBytesMax: 512 * 1024 * 1024,
   statsStringBytesMax: 256,
+  scanWorkers: Math.max(1, Math.min(8, availableParallelism())),
+  scanWorkerRowsMin: 262_144,
 };
 
 const envNames: Partial<Record<keyof Limits, string>> = {
@@ -40,6 +47,7 @@ const envNames: Partial<Record<keyof Limits, string>> = {
   batchBytesMax: 'STRATA_BATCH_BYTES_MAX',
   resultRowsMax: 'STRATA_RESULT_ROWS_MAX',
   chunkCacheBytesMax: 'STRATA_CHUNK_CACHE_BYTES_MAX',
+  scanWorkers: 'STRATA_SCAN_WORKERS',
 };
 
 /** Defaults, overridden by STRATA_* environment variables, overridden by `given`. */
@@ -49,7 +57,7 @@ export function resolveLimits(given: Partial<Limits> = {}, env: NodeJS.ProcessEn
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `${name} must be a positive integer, got ${JSON.stringify(raw)}`, { limit: key });
+    if (!Number.isSafeInteger(n) || n < 0 || (n === 0 && key !== 'scanWorkers')) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `${name} must be a positive integer, got ${JSON.stringify(raw)}`, { limit: key });
     limits[key] = n;
   }
   return { ...limits, ...given };

@@ -13,6 +13,7 @@ import { resolveLimits } from '../core/limits.js';
 import { validateName, validateSeq, validateWriter } from '../core/names.js';
 import { ChunkReader } from '../engine/chunk-reader.js';
 import { scanSnapshot } from '../engine/scan.js';
+import { WorkerPool } from '../engine/worker-pool.js';
 import type { BatchInput, InputFormat } from '../ingest/parse.js';
 import { parseBatch } from '../ingest/parse.js';
 import type { Column, DatasetSchema } from '../schema/schema.js';
@@ -88,6 +89,7 @@ export class Strata {
   private readonly log: VersionLog;
   private readonly reader: ChunkReader;
   private duck: Promise<{ instance: DuckDBInstance; setup: DuckDBConnection }> | null = null;
+  private pool: WorkerPool | null = null;
 
   private constructor(store: Store, limits: Limits, private readonly threads: number) {
     this.store = store;
@@ -277,11 +279,14 @@ export class Strata {
       listDatasets: () => this.store.listDatasets(),
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),
-      scan: (snapshot, columns, predicates) => scanSnapshot(this.reader, snapshot, columns, predicates),
+      scan: (snapshot, columns, predicates) => scanSnapshot(this.reader, snapshot, columns, predicates,
+        this.limits.scanWorkers > 0 ? { pool: () => (this.pool ??= new WorkerPool(this.limits.scanWorkers)), rowsMin: this.limits.scanWorkerRowsMin } : undefined),
     };
   }
 
   async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
     if (this.duck) {
       const { instance, setup } = await this.duck;
       setup.closeSync();

@@ -9,6 +9,7 @@ import type { ColumnValues } from '../chunk/column.js';
 import type { Column } from '../schema/schema.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import type { ChunkReader } from './chunk-reader.js';
+import type { WorkerPool } from './worker-pool.js';
 import type { Predicate } from './predicate.js';
 import { describePredicate, filterRows, matchesKey, mayMatchChunk } from './predicate.js';
 
@@ -34,18 +35,26 @@ export interface ScanStats {
   rowsSelected: number;
   readMs: number;
   filterMs: number;
+  /** Worker threads that decoded for this scan (0: the main thread did). */
+  workers: number;
 }
 
 /** Reads in flight at once: enough to hide storage latency without holding everything in memory at once. */
 const readsInFlightMax = 16;
 
-export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[]): Promise<{ chunks: ScanChunk[]; stats: ScanStats }> {
+export interface ScanWorkers {
+  pool: () => WorkerPool;
+  /** Rows of surviving chunks from which the workers are worth using. */
+  rowsMin: number;
+}
+
+export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], workers?: ScanWorkers): Promise<{ chunks: ScanChunk[]; stats: ScanStats }> {
   const schema = snapshot.schema;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const keyIndex = new Map(schema.partitionKey.map((k, i) => [k, i]));
   const stats: ScanStats = {
     dataset: snapshot.dataset, version: snapshot.version, predicates: predicates.map(describePredicate), columns: wanted.map((c) => c.name),
-    chunks: snapshot.chunks.size, prunedByPartition: 0, prunedByStats: 0, chunksRead: 0, rowsRead: 0, rowsSelected: 0, readMs: 0, filterMs: 0,
+    chunks: snapshot.chunks.size, prunedByPartition: 0, prunedByStats: 0, chunksRead: 0, rowsRead: 0, rowsSelected: 0, readMs: 0, filterMs: 0, workers: 0,
   };
   const live: ChunkRef[] = [];
   for (const ref of snapshot.chunks.values()) {
@@ -56,6 +65,10 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
   // Filter columns are read even when the select list does not name them.
   const filterCols = schema.columns.filter((c) => predicates.some((p) => p.column === c.name) && !wanted.some((w) => w.name === c.name));
   const toRead = [...wanted, ...filterCols];
+  let liveRows = 0;
+  for (const ref of live) liveRows += ref.rows;
+  const pool = workers && liveRows >= workers.rowsMin && toRead.length > 0 ? workers.pool() : undefined;
+  stats.workers = pool ? pool.size : 0;
   const out: (ScanChunk | null)[] = new Array(live.length).fill(null);
   let next = 0;
   const work = async (): Promise<void> => {
@@ -63,7 +76,7 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
       const i = next++;
       const ref = live[i]!;
       const t0 = performance.now();
-      const columns = await reader.readColumns(snapshot.dataset, ref, toRead);
+      const columns = await reader.readColumns(snapshot.dataset, ref, toRead, pool);
       const t1 = performance.now();
       stats.readMs += t1 - t0;
       stats.chunksRead++;

@@ -102,7 +102,8 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
   beforeAll(async () => {
     const rand = rng(seed);
     const dir = mkdtempSync(path.join(tmpdir(), 'strata-fuzz-'));
-    db = await Strata.open({ store: path.join(dir, 'store') });
+    // No decoded-chunk cache and workers for any scan: every query decodes again, in the worker threads.
+    db = await Strata.open({ store: path.join(dir, 'store'), limits: { chunkCacheBytesMax: 1, scanWorkerRowsMin: 0, scanWorkers: 2 } });
     await db.createDataset('t', { columns: parseColumns('host:string,ts:timestamp,i32:int32,i64:int64,f:float64,ok:bool,s:string'), partitionKey: ['host'], sortKey: ['ts'], chunkRows: 700 });
     ref = await referenceDuckDB();
     await ref.con.run('CREATE TABLE t_v0 (host VARCHAR, ts TIMESTAMP, i32 INTEGER, i64 BIGINT, f DOUBLE, ok BOOLEAN, s VARCHAR)');
@@ -121,6 +122,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
     let pushed = 0;
     let pruned = 0;
     let engine = 0;
+    let workers = 0;
     for (let i = 0; i < queryCount; i++) {
       const sql = genQuery(rand);
       const refSql = sql.replace(/\bt AT \(VERSION => (\d)\)/, 't_v$1').replace(/\bFROM t\b(?! AT)/, `FROM t_v${versions}`);
@@ -142,6 +144,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
       if (withPushdown.explain.path === 'engine-aggregate') engine++;
       expect(withPushdown.columns, repro).toEqual(without.columns);
       for (const s of withPushdown.explain.scans) {
+        if (s.workers > 0) workers++;
         if (s.predicates.length > 0) pushed++;
         pruned += s.prunedByPartition + s.prunedByStats;
       }
@@ -150,5 +153,6 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries)`, () => {
     expect(pushed).toBeGreaterThan(queryCount / 3);
     expect(pruned).toBeGreaterThan(0);
     expect(engine, 'queries aggregated by the engine').toBeGreaterThan(queryCount / 5);
+    expect(workers, 'scans decoded by worker threads').toBeGreaterThan(queryCount / 2);
   }, 300_000);
 });
