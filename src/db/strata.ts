@@ -7,7 +7,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Batch } from '../chunk/batch.js';
 import type { EncodedChunk } from '../chunk/chunk.js';
 import { chunkBatch } from '../chunk/chunk.js';
-import { StrataError } from '../core/errors.js';
+import { StrataError, isStrataError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
 import { resolveLimits } from '../core/limits.js';
 import { validateName, validateSeq, validateWriter } from '../core/names.js';
@@ -276,7 +276,9 @@ export class Strata {
 
   private scanSource(): ScanSource {
     return {
-      listDatasets: () => this.store.listDatasets(),
+      exists: async (dataset) => {
+        try { await this.log.headVersion(dataset); return true; } catch (e) { if (isStrataError(e, 'STRATA_ERR_DATASET_NOT_FOUND')) return false; throw e; }
+      },
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),
       scan: (snapshot, columns, predicates) => scanSnapshot(this.reader, snapshot, columns, predicates,

@@ -5,6 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StrataError, isStrataError } from '../core/errors.js';
+import { namePattern } from '../core/names.js';
 import type { Column } from '../schema/schema.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import { parseQuery } from './parse-tree.js';
@@ -21,7 +22,7 @@ import { registerScan, releaseScan, scanFunctionName } from './scan.js';
 
 /** What the SQL layer needs from the database below it. */
 export interface ScanSource {
-  listDatasets(): Promise<string[]>;
+  exists(dataset: string): Promise<boolean>;
   snapshot(dataset: string, version?: number): Promise<Snapshot>;
   versionAt(dataset: string, timeMs: number): Promise<number>;
   scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[]): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
@@ -88,7 +89,6 @@ export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: s
   const t0 = performance.now();
   const shape = await parseQuery(con, sql);
   const scopes = options.pushdown ? collectScopes(shape.root) : new Map();
-  const datasets = new Set(await source.listDatasets());
   const tokens: string[] = [];
   const scans: ScanStats[] = [];
   const t1 = performance.now();
@@ -97,7 +97,7 @@ export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: s
     for (const ref of shape.tables) {
       const name = ref.table.toLowerCase();
       if (ref.catalog || (ref.schema && ref.schema.toLowerCase() !== 'main')) continue;
-      if (shape.cteNames.has(name) || !datasets.has(name)) {
+      if (shape.cteNames.has(name) || !namePattern.test(name) || !(await source.exists(name))) {
         if (ref.at) throw new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `AT clause on ${ref.table}, which is not a dataset`, { dataset: ref.table });
         continue;
       }

@@ -58,13 +58,17 @@ export class VersionLog {
   }
 
   async headVersion(dataset: string): Promise<number> {
-    const created = this.caches.get(dataset)?.created;
-    if (created) {
-      // What this process cached may belong to a dataset another process dropped and created again.
-      const now = await this.store.getVersion(dataset, 0);
-      if (!now || Buffer.compare(created, Buffer.from(now)) !== 0) this.forget(dataset);
+    const cached = this.caches.get(dataset);
+    // What this process cached may belong to a dataset another process dropped and created again:
+    // version 0 is re-read alongside the head check (in parallel, so it adds no latency).
+    const [head, now] = await Promise.all([
+      this.store.headVersion(dataset, cached?.head?.version),
+      cached?.created ? this.store.getVersion(dataset, 0) : Promise.resolve(undefined),
+    ]);
+    if (cached?.created && (!now || Buffer.compare(cached.created, Buffer.from(now)) !== 0)) {
+      this.forget(dataset);
+      if (now) return this.headVersion(dataset);
     }
-    const head = await this.store.headVersion(dataset, this.caches.get(dataset)?.head?.version);
     if (head === undefined) {
       this.forget(dataset);
       throw new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `no dataset named ${dataset}`, { dataset });

@@ -106,14 +106,19 @@ export class LocalStore implements Store {
 
   async headVersion(dataset: string, from?: number): Promise<number | undefined> {
     const dir = path.join(this.datasetDir(dataset), 'versions');
-    if (!(await this.exists(path.join(dir, versionName(0))))) return undefined;
-    if (from !== undefined && (await this.exists(path.join(dir, versionName(from))))) {
-      // Probe forward a little: the usual case is a head that moved by a few commits.
-      let v = from;
-      for (let i = 0; i < 32; i++) {
-        if (!(await this.exists(path.join(dir, versionName(v + 1))))) return v;
-        v++;
+    const at = (v: number): string => path.join(dir, versionName(v));
+    if (from !== undefined) {
+      // The usual case, a head that has not moved: three checks at once instead of a listing.
+      const [hasZero, hasFrom, hasNext] = await Promise.all([this.exists(at(0)), this.exists(at(from)), this.exists(at(from + 1))]);
+      if (!hasZero) return undefined;
+      if (hasFrom && !hasNext) return from;
+      if (hasFrom) {
+        // Moved a little: probe forward before falling back to a listing.
+        let v = from + 1;
+        for (let i = 0; i < 32; i++, v++) if (!(await this.exists(at(v + 1)))) return v;
       }
+    } else if (!(await this.exists(at(0)))) {
+      return undefined;
     }
     let head = 0;
     for (const name of await fs.readdir(dir)) {
