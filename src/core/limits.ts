@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { StrataError } from './errors.js';
 
 /**
@@ -36,7 +36,8 @@ export const defaultLimits: Limits = {
   batchBytesMax: 4 * 1024 * 1024 * 1024,
   resultRowsMax: 1_000_000,
   commitRetriesMax: 1_000,
-  chunkCacheBytesMax: 512 * 1024 * 1024,
+  // Decoded chunks are the cheapest way to make repeated scans fast (they never go stale): an eighth of memory.
+  chunkCacheBytesMax: Math.max(256 * 1024 * 1024, Math.floor(totalmem() / 8)),
   statsStringBytesMax: 256,
   scanWorkers: Math.max(1, Math.min(8, availableParallelism())),
   scanWorkerRowsMin: 262_144,

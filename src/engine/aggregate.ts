@@ -147,17 +147,27 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
         return { ids: localIds(k, chunk.columns.get(k.column)!, sel, n, values), values };
       });
       global = new Int32Array(n);
-      const local = new Map<number, number>();
+      // Chunk-local groups: a dense table when the keys' cardinalities allow, a Map otherwise.
+      let product = 1;
+      for (const k of perKey) product *= k.values.length + 1;
+      const dense = product <= 1 << 20 ? new Int32Array(product).fill(-1) : null;
+      const sparse = dense ? null : new Map<number, number>();
+      const ids0 = perKey[0]!.ids;
+      const ids1 = perKey.length > 1 ? perKey[1]!.ids : null;
+      const radix1 = perKey.length > 1 ? perKey[1]!.values.length + 1 : 0;
       for (let i = 0; i < n; i++) {
-        let composite = 0;
-        for (const k of perKey) composite = composite * (k.values.length + 1) + k.ids[i]!;
-        let g = local.get(composite);
-        if (g === undefined) {
+        let composite: number;
+        if (perKey.length === 1) composite = ids0[i]!;
+        else if (perKey.length === 2) composite = ids0[i]! * radix1 + ids1![i]!;
+        else { composite = 0; for (let k = 0; k < perKey.length; k++) composite = composite * (perKey[k]!.values.length + 1) + perKey[k]!.ids[i]!; }
+        let g = dense ? dense[composite]! : (sparse!.get(composite) ?? -1);
+        if (g < 0) {
           const keyVals = perKey.map((k) => k.values[k.ids[i]!]!);
           const name = JSON.stringify(keyVals);
-          g = groupIndex.get(name);
-          if (g === undefined) { g = addGroup(keyVals); groupIndex.set(name, g); }
-          local.set(composite, g);
+          let found = groupIndex.get(name);
+          if (found === undefined) { found = addGroup(keyVals); groupIndex.set(name, found); }
+          g = found;
+          if (dense) dense[composite] = g; else sparse!.set(composite, g);
         }
         global[i] = g;
       }
@@ -165,27 +175,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     for (let i = 0; i < n; i++) rowsPerGroup[global[i]!]!++;
     aggs.forEach((spec, a) => {
       if (spec.fn === 'count_star' || spec.column === null) return;
-      const col = chunk.columns.get(spec.column)!;
-      const s = acc[a]!;
-      const numeric = col.type === 'float64' || col.type === 'int32' || col.type === 'timestamp' ? col.values : null;
-      for (let i = 0; i < n; i++) {
-        const r = sel ? sel[i]! : i;
-        if (!isValid(col.valid, r)) continue;
-        const g = global[i]!;
-        s.count[g]!++;
-        if (numeric === null) continue;
-        const v = numeric[r]!;
-        if (spec.fn === 'sum' || spec.fn === 'avg') {
-          // Neumaier summation: close to the exact sum, whatever order the chunks come in.
-          const t = s.sum[g]! + v;
-          if (Math.abs(s.sum[g]!) >= Math.abs(v)) s.comp[g]! += (s.sum[g]! - t) + v; else s.comp[g]! += (v - t) + s.sum[g]!;
-          s.sum[g] = t;
-        } else if (spec.fn === 'min') {
-          if (s.count[g] === 1 || less(v, s.min[g]!)) s.min[g] = v;
-        } else if (spec.fn === 'max') {
-          if (s.count[g] === 1 || less(s.max[g]!, v)) s.max[g] = v;
-        }
-      }
+      accumulate(spec.fn, chunk.columns.get(spec.column)!, sel, global, n, acc[a]!);
     });
   }
   const values = aggs.map((spec, a) => {
@@ -202,6 +192,33 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     });
   });
   return { keys: groupKeys, values };
+}
+
+/** One aggregate over one chunk: a loop per function, so the row loop has no branches on it. */
+function accumulate(fn: AggFn, col: ColumnValues, sel: Uint32Array | null, global: Int32Array, n: number, s: Accumulators): void {
+  const valid = col.valid;
+  const count = s.count;
+  if (fn === 'count' || col.type === 'string' || col.type === 'bool' || col.type === 'int64') {
+    for (let i = 0; i < n; i++) { const r = sel ? sel[i]! : i; if (valid === null || ((valid[r >>> 3]! >>> (r & 7)) & 1) === 1) count[global[i]!]!++; }
+    return;
+  }
+  const v = col.values;
+  const sum = s.sum; const comp = s.comp; const min = s.min; const max = s.max;
+  for (let i = 0; i < n; i++) {
+    const r = sel ? sel[i]! : i;
+    if (valid !== null && ((valid[r >>> 3]! >>> (r & 7)) & 1) === 0) continue;
+    const g = global[i]!;
+    const x = v[r]!;
+    const c = ++count[g]!;
+    if (fn === 'min') { if (c === 1 || less(x, min[g]!)) min[g] = x; }
+    else if (fn === 'max') { if (c === 1 || less(max[g]!, x)) max[g] = x; }
+    else {
+      // Neumaier summation: close to the exact sum, whatever order the chunks come in.
+      const t0 = sum[g]!; const t = t0 + x;
+      comp[g]! += Math.abs(t0) >= Math.abs(x) ? (t0 - t) + x : (x - t) + t0;
+      sum[g] = t;
+    }
+  }
 }
 
 function total(s: Accumulators, g: number): number {
