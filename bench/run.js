@@ -4,29 +4,50 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCassandra } from './cassandra.js';
+import { benchFilodb, filodbMarkdown } from './filodb/index.js';
 import { benchIngest } from './ingest.js';
 import { benchKernels } from './kernels.js';
+import { benchTsbs, tsbsMarkdown } from './tsbs/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const copies = Number(process.env.STRATA_BENCH_COPIES ?? 1000);
+const env = (name, fallback) => Number(process.env[name] ?? fallback);
+const tsbsOptions = {
+  hosts: env('STRATA_BENCH_TSBS_HOSTS', 1000), rows: env('STRATA_BENCH_TSBS_ROWS', 10_000_000),
+  runs: env('STRATA_BENCH_TSBS_RUNS', 5), seed: env('STRATA_BENCH_SEED', 1),
+};
+const filodbOptions = {
+  hosts: env('STRATA_BENCH_FILODB_HOSTS', 100), rows: env('STRATA_BENCH_FILODB_ROWS', 1_000_000),
+  runs: env('STRATA_BENCH_FILODB_RUNS', 3), seed: env('STRATA_BENCH_SEED', 1),
+};
+const started = performance.now();
+const log = (m) => console.log(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${m}`);
 
 const f0 = (n) => Math.round(n).toLocaleString('en-US');
 const f1 = (n) => n.toFixed(1);
 
 const cassandra = await benchCassandra();
 let ingest;
+let filodb;
 try {
   ingest = await benchIngest({ copies, cassandra: cassandra.contactPoint });
+  log('ingest done');
+  filodb = await benchFilodb({ ...filodbOptions, contactPoint: cassandra.contactPoint, log });
 } finally {
   await cassandra.stop();
 }
 const kernels = await benchKernels();
+log('kernels done');
+const tsbs = await benchTsbs({ ...tsbsOptions, log });
 const results = {
   time: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   cassandraStartSeconds: cassandra.startSeconds,
   ingest,
   kernels,
+  tsbs,
+  filodb,
+  seconds: Math.round((performance.now() - started) / 1000),
 };
 
 const md = [
@@ -50,7 +71,10 @@ const md = [
   '|---|---:|---:|---:|',
   ...Object.values(kernels).flat().map((r) => `| ${r.name} | ${f0(r.opsPerSec)} | ${(r.rowsPerSec / 1e6).toFixed(0)} | ${r.margin.toFixed(1)} |`),
   '',
+  tsbsMarkdown(tsbs),
+  filodbMarkdown(filodb),
   results.cassandraStartSeconds !== null ? `Cassandra started for this run in ${results.cassandraStartSeconds} s.` : 'Cassandra was already running.',
+  `All benchmarks: ${results.seconds} s.`,
   '',
 ].join('\n');
 
