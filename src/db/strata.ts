@@ -276,8 +276,8 @@ export class Strata {
 
   private scanSource(): ScanSource {
     return {
-      exists: async (dataset) => {
-        try { await this.log.headVersion(dataset); return true; } catch (e) { if (isStrataError(e, 'STRATA_ERR_DATASET_NOT_FOUND')) return false; throw e; }
+      head: async (dataset) => {
+        try { return await this.log.snapshot(dataset); } catch (e) { if (isStrataError(e, 'STRATA_ERR_DATASET_NOT_FOUND')) return null; throw e; }
       },
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),

@@ -22,7 +22,8 @@ import { registerScan, releaseScan, scanFunctionName } from './scan.js';
 
 /** What the SQL layer needs from the database below it. */
 export interface ScanSource {
-  exists(dataset: string): Promise<boolean>;
+  /** The newest snapshot, or null when there is no such dataset. */
+  head(dataset: string): Promise<Snapshot | null>;
   snapshot(dataset: string, version?: number): Promise<Snapshot>;
   versionAt(dataset: string, timeMs: number): Promise<number>;
   scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[]): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
@@ -97,13 +98,15 @@ export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: s
     for (const ref of shape.tables) {
       const name = ref.table.toLowerCase();
       if (ref.catalog || (ref.schema && ref.schema.toLowerCase() !== 'main')) continue;
-      if (shape.cteNames.has(name) || !namePattern.test(name) || !(await source.exists(name))) {
+      // The head snapshot doubles as the existence check: one round of head checks per dataset.
+      const head = shape.cteNames.has(name) || !namePattern.test(name) ? null : await source.head(name);
+      if (!head) {
         if (ref.at) throw new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `AT clause on ${ref.table}, which is not a dataset`, { dataset: ref.table });
         continue;
       }
       const extent = refExtent(sql, ref);
       const version = ref.at && extent.atExpr !== null ? await resolveVersion(con, source, name, ref.at.unit, extent.atExpr) : undefined;
-      const snapshot = await source.snapshot(name, version);
+      const snapshot = version === undefined || version === head.version ? head : await source.snapshot(name, version);
       const columns = neededColumns(shape, snapshot.schema.columns, [name, ref.alias]);
       const scope = scopes.get(ref.node);
       const predicates = scope ? extractPredicates(scope, ref.alias ? [ref.alias] : [ref.table], snapshot.schema.columns) : [];
