@@ -10,3 +10,5 @@ export { openStore } from './storage/open.js';
 export type { ChunkAddress, Store } from './storage/store.js';
 export type { InputFormat } from './ingest/parse.js';
 export type { QueryResult, ResultColumn } from './sql/query.js';
+export { buildApp } from './server/app.js';
+export type { AppOptions } from './server/app.js';

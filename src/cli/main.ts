@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isStrataError } from '../core/errors.js';
 import { datasetCommands } from './commands/datasets.js';
 import { ingestCommand } from './commands/ingest.js';
+import { serveCommand } from './commands/serve.js';
 import { sqlCommand } from './commands/sql.js';
 import { versionCommands } from './commands/versions.js';
 
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .option('--store <location>', 'a folder, memory: or cassandra://host/keyspace (default: $STRATA_STORE or ./strata-data)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), sqlCommand()]) program.addCommand(c.exitOverride());
+  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), sqlCommand(), serveCommand()]) program.addCommand(c.exitOverride());
   return program;
 }
 

@@ -1,4 +1,5 @@
 /** Printing results as an aligned table, CSV or JSON. */
+import { renderCsv } from '../core/csv.js';
 
 export const outputFormats = ['table', 'csv', 'json'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
@@ -11,12 +12,6 @@ function text(v: Cell): string {
   return String(v);
 }
 
-function csvCell(v: Cell): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function renderTable(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const cells = rows.map((r) => r.map(text));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
@@ -25,10 +20,6 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)];
   out.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
   return out.join('\n');
-}
-
-export function renderCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  return [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n');
 }
 
 /** Prints rows in the chosen format; `json` is given separately because each command shapes its own JSON. */

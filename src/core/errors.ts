@@ -28,6 +28,8 @@ export const errorCodes = {
   STRATA_ERR_SQL_READ_ONLY: 'Only a single read-only SELECT statement may be run.',
   STRATA_ERR_SQL_EXECUTION: 'DuckDB refused or failed to run the query (this includes sandbox refusals).',
   STRATA_ERR_LIMIT_EXCEEDED: 'A named limit (batch rows, batch bytes, result rows, ...) was exceeded.',
+  STRATA_ERR_NOT_FOUND: 'No HTTP route answers this method and path.',
+  STRATA_ERR_UNSUPPORTED_MEDIA_TYPE: 'The request body has a Content-Type the route does not read.',
   STRATA_ERR_INTERNAL: 'An internal invariant failed; this is a bug in Strata.',
 } as const;
 

@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { Strata } from '../../db/strata.js';
+import { buildApp } from '../../server/app.js';
+import { examples, parseInteger, storeLocation } from '../context.js';
+
+const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the HTTP API (SQL, datasets, versions, idempotent row ingest) until interrupted')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--log', 'structured request logs on stdout')
+    .addHelpText('after', examples(
+      'strata serve',
+      'strata serve --port 9000 --store ./strata-data',
+      'curl -s localhost:8080/sql -H "content-type: application/json" -d \'{"sql":"select 42 as answer"}\'',
+    ))
+    .action(async (opts: { host: string; port: string; log?: boolean }, cmd: Command) => {
+      const db = await Strata.open({ store: storeLocation(cmd) });
+      const app = await buildApp(db, { logger: opts.log ?? false });
+      if (!loopback.test(opts.host)) process.stderr.write(`warning: listening on ${opts.host} with no authentication: anyone who can reach it can read, write and drop data\n`);
+      const address = await app.listen({ host: opts.host, port: parseInteger('--port', opts.port) });
+      process.stderr.write(`strata: serving ${db.store.location} on ${address}\n`);
+      // Finish in-flight requests (commits included), then release the store.
+      await new Promise<void>((resolve) => {
+        const stop = (): void => { resolve(); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await app.close();
+      await db.close();
+    });
+}

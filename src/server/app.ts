@@ -1,0 +1,45 @@
+/**
+ * The HTTP API, built by a function and separate from listen(), so tests
+ * drive it through inject() and a real port alike. Route groups are plugins.
+ */
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { StrataError, isStrataError } from '../core/errors.js';
+import type { Strata } from '../db/strata.js';
+import { httpStatus } from './http-errors.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { rowRoutes } from './routes/rows.js';
+import { sqlRoutes } from './routes/sql.js';
+
+export interface AppOptions {
+  /** Structured request logs (pino, through fastify). */
+  logger?: boolean;
+}
+
+export async function buildApp(db: Strata, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+
+  app.setErrorHandler((caught, request, reply) => {
+    const error = caught as Error & { code?: string; statusCode?: number; validation?: unknown };
+    let e: StrataError;
+    if (isStrataError(error)) e = error;
+    else if (error.validation) e = new StrataError('STRATA_ERR_INVALID_ARGUMENT', error.message);
+    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new StrataError('STRATA_ERR_UNSUPPORTED_MEDIA_TYPE', `${request.method} ${request.url} does not read ${String(request.headers['content-type'])}`);
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new StrataError('STRATA_ERR_LIMIT_EXCEEDED', error.message, { limit: 'batchBytesMax' });
+    else if (error.statusCode !== undefined && error.statusCode < 500) e = new StrataError('STRATA_ERR_INVALID_ARGUMENT', error.message);
+    else {
+      request.log.error(error);
+      e = new StrataError('STRATA_ERR_INTERNAL', error.message);
+    }
+    void reply.status(httpStatus(e)).send({ error: e.toJSON() });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'STRATA_ERR_NOT_FOUND', message: `no route for ${request.method} ${request.url}` } });
+  });
+
+  app.get('/health', async () => ({ status: 'ok', store: db.store.location }));
+  await app.register(datasetRoutes(db));
+  await app.register(rowRoutes(db));
+  await app.register(sqlRoutes(db));
+  return app;
+}

@@ -1,0 +1,61 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Strata } from '../../db/strata.js';
+import type { Column } from '../../schema/schema.js';
+import { parseColumns, parseKeyList } from '../../schema/schema.js';
+
+interface CreateBody {
+  name: string;
+  /** "a:int32,b:string" or [{name, type}]. */
+  schema: string | Column[];
+  partitionKey?: string | string[];
+  sortKey?: string | string[];
+  chunkRows?: number;
+}
+
+/** GET/POST /datasets, GET/DELETE /datasets/:name, GET /datasets/:name/versions, POST /datasets/:name/rollback. */
+export function datasetRoutes(db: Strata): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/datasets', async () => {
+      const infos = await Promise.all((await db.listDatasets()).map((n) => db.describe(n)));
+      return infos.map((i) => ({ name: i.name, version: i.version, rows: i.rows, chunks: i.chunks, bytes: i.bytes }));
+    });
+
+    app.post<{ Body: CreateBody }>('/datasets', {
+      schema: {
+        body: {
+          type: 'object', required: ['name', 'schema'], additionalProperties: false,
+          properties: {
+            name: { type: 'string' },
+            schema: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', required: ['name', 'type'], properties: { name: { type: 'string' }, type: { type: 'string' } } } }] },
+            partitionKey: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+            sortKey: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+            chunkRows: { type: 'integer' },
+          },
+        },
+      },
+    }, async (request, reply) => {
+      const b = request.body;
+      const columns = typeof b.schema === 'string' ? parseColumns(b.schema) : b.schema;
+      const info = await db.createDataset(b.name, {
+        columns, partitionKey: parseKeyList(b.partitionKey), sortKey: parseKeyList(b.sortKey), ...(b.chunkRows !== undefined ? { chunkRows: b.chunkRows } : {}),
+      });
+      return reply.status(201).send(info);
+    });
+
+    app.get<{ Params: { name: string } }>('/datasets/:name', async (request) => db.describe(request.params.name));
+
+    app.delete<{ Params: { name: string } }>('/datasets/:name', async (request, reply) => {
+      await db.drop(request.params.name);
+      return reply.status(204).send();
+    });
+
+    app.get<{ Params: { name: string } }>('/datasets/:name/versions', async (request) => db.versions(request.params.name));
+
+    app.post<{ Params: { name: string }; Body: { to: number } }>('/datasets/:name/rollback', {
+      schema: { body: { type: 'object', required: ['to'], properties: { to: { type: 'integer', minimum: 0 } } } },
+    }, async (request) => {
+      const { version } = await db.rollback(request.params.name, request.body.to);
+      return { version, rollbackTo: request.body.to };
+    });
+  };
+}

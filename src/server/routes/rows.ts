@@ -1,0 +1,45 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Readable } from 'node:stream';
+import { StrataError } from '../../core/errors.js';
+import type { Strata } from '../../db/strata.js';
+import type { InputFormat } from '../../ingest/parse.js';
+
+const formatByType: Record<string, InputFormat> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'ndjson',
+  'application/vnd.apache.arrow.stream': 'arrow',
+};
+
+function seqHeader(raw: string | string[] | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = Array.isArray(raw) ? raw[0]! : raw;
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) {
+    throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `Strata-Seq must be a non-negative integer, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/**
+ * POST /datasets/:name/rows: a CSV, NDJSON or Arrow IPC body (by
+ * Content-Type), read as a stream and appended as one atomic batch.
+ * Strata-Writer and Strata-Seq make it exactly-once: a retry answers
+ * duplicate: true with the version that holds it.
+ */
+export function rowRoutes(db: Strata): FastifyPluginAsync {
+  return async (app) => {
+    // Bodies stay streams: the ingest path reads, counts and validates them itself (batchBytesMax).
+    app.addContentTypeParser(Object.keys(formatByType), (_request, payload, done) => done(null, payload));
+
+    app.post<{ Params: { name: string } }>('/datasets/:name/rows', async (request) => {
+      const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const format = formatByType[type];
+      if (!format) throw new StrataError('STRATA_ERR_UNSUPPORTED_MEDIA_TYPE', `rows are sent as ${Object.keys(formatByType).join(', ')}; got ${type || 'no Content-Type'}`);
+      const writer = request.headers['strata-writer'];
+      const seq = seqHeader(request.headers['strata-seq']);
+      const r = await db.ingest(request.params.name, request.body as Readable, format, {
+        ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}),
+      });
+      return { version: r.version, rows: r.rows, duplicate: r.duplicate };
+    });
+  };
+}

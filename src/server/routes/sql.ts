@@ -1,0 +1,25 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Strata } from '../../db/strata.js';
+import { renderCsv } from '../../core/csv.js';
+
+/**
+ * POST /sql {sql}: one read-only SELECT. The answer's form follows Accept:
+ * application/json (default) {columns, rows}, application/x-ndjson one row
+ * object per line, text/csv with a header line.
+ */
+export function sqlRoutes(db: Strata): FastifyPluginAsync {
+  return async (app) => {
+    app.post<{ Body: { sql: string } }>('/sql', {
+      schema: { body: { type: 'object', required: ['sql'], properties: { sql: { type: 'string', minLength: 1 } } } },
+    }, async (request, reply) => {
+      const r = await db.sql(request.body.sql);
+      const accept = String(request.headers.accept ?? '');
+      const names = r.columns.map((c) => c.name);
+      if (accept.includes('application/x-ndjson')) {
+        return reply.type('application/x-ndjson').send(r.rows.map((row) => `${JSON.stringify(Object.fromEntries(names.map((n, i) => [n, row[i]])))}\n`).join(''));
+      }
+      if (accept.includes('text/csv')) return reply.type('text/csv').send(`${renderCsv(names, r.rows)}\n`);
+      return { columns: r.columns, rows: r.rows };
+    });
+  };
+}
