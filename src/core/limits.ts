@@ -17,6 +17,8 @@ export interface Limits {
   batchBytesMax: number;
   /** Rows a SQL result may return before the query fails. */
   resultRowsMax: number;
+  /** Milliseconds a query may run before it is interrupted. */
+  queryMsMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
   commitRetriesMax: number;
   /** Bytes of decoded chunk columns kept in memory between queries. */
@@ -35,6 +37,7 @@ export const defaultLimits: Limits = {
   batchRowsMax: 50_000_000,
   batchBytesMax: 4 * 1024 * 1024 * 1024,
   resultRowsMax: 1_000_000,
+  queryMsMax: 60_000,
   commitRetriesMax: 1_000,
   // Decoded chunks are the cheapest way to make repeated scans fast (they never go stale): an eighth of memory.
   chunkCacheBytesMax: Math.max(256 * 1024 * 1024, Math.floor(totalmem() / 8)),
@@ -47,6 +50,7 @@ const envNames: Partial<Record<keyof Limits, string>> = {
   batchRowsMax: 'STRATA_BATCH_ROWS_MAX',
   batchBytesMax: 'STRATA_BATCH_BYTES_MAX',
   resultRowsMax: 'STRATA_RESULT_ROWS_MAX',
+  queryMsMax: 'STRATA_QUERY_MS_MAX',
   chunkCacheBytesMax: 'STRATA_CHUNK_CACHE_BYTES_MAX',
   scanWorkers: 'STRATA_SCAN_WORKERS',
 };

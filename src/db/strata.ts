@@ -267,9 +267,16 @@ export class Strata {
   async sql(text: string, options: { pushdown?: boolean; engine?: boolean } = {}): Promise<QueryResult> {
     const { instance } = await this.duckdb();
     const con = await instance.connect();
+    let timedOut = false;
+    // DuckDB checks for interruption between vectors, so even a long join or sort stops promptly.
+    const timer = setTimeout(() => { timedOut = true; con.interrupt(); }, this.limits.queryMsMax);
     try {
       return await runQuery(con, this.scanSource(), text, { resultRowsMax: this.limits.resultRowsMax, pushdown: options.pushdown ?? true, engine: options.engine ?? true });
+    } catch (e) {
+      if (timedOut) throw new StrataError('STRATA_ERR_QUERY_TIMEOUT', `the query ran longer than queryMsMax = ${this.limits.queryMsMax} ms and was interrupted`, { limit: 'queryMsMax' }, { cause: e });
+      throw e;
     } finally {
+      clearTimeout(timer);
       con.closeSync();
     }
   }

@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { StrataError, isStrataError } from '../core/errors.js';
 import type { Strata } from '../db/strata.js';
+import { installAuth, parseTokens } from './auth.js';
 import { httpStatus } from './http-errors.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { rowRoutes } from './routes/rows.js';
@@ -14,6 +15,8 @@ import { sqlRoutes } from './routes/sql.js';
 export interface AppOptions {
   /** Structured request logs (pino, through fastify). */
   logger?: boolean;
+  /** Bearer tokens, "token:role,..." (default $STRATA_TOKENS); none means no authentication. */
+  tokens?: string;
 }
 
 export async function buildApp(db: Strata, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -33,11 +36,12 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
     }
     void reply.status(httpStatus(e)).send({ error: e.toJSON() });
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler({ preHandler: async () => {} }, (request, reply) => {
     void reply.status(404).send({ error: { code: 'STRATA_ERR_NOT_FOUND', message: `no route for ${request.method} ${request.url}` } });
   });
 
-  app.get('/health', async () => ({ status: 'ok', store: db.store.location }));
+  installAuth(app, parseTokens(options.tokens ?? process.env.STRATA_TOKENS));
+  app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok', store: db.store.location }));
   await app.register(datasetRoutes(db));
   await app.register(rowRoutes(db));
   await app.register(sqlRoutes(db));

@@ -11,6 +11,7 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--log', 'structured request logs on stdout')
+    .addHelpText('after', '\nAuthentication: set STRATA_TOKENS="token:role,..." (roles read, write, admin; tokens of 16+ characters).')
     .addHelpText('after', examples(
       'strata serve',
       'strata serve --port 9000 --store ./strata-data',
@@ -19,7 +20,7 @@ export function serveCommand(): Command {
     .action(async (opts: { host: string; port: string; log?: boolean }, cmd: Command) => {
       const db = await Strata.open({ store: storeLocation(cmd) });
       const app = await buildApp(db, { logger: opts.log ?? false });
-      if (!loopback.test(opts.host)) process.stderr.write(`warning: listening on ${opts.host} with no authentication: anyone who can reach it can read, write and drop data\n`);
+      if (!loopback.test(opts.host) && !process.env.STRATA_TOKENS) process.stderr.write(`warning: listening on ${opts.host} with no authentication: anyone who can reach it can read, write and drop data\n`);
       const address = await app.listen({ host: opts.host, port: parseInteger('--port', opts.port) });
       process.stderr.write(`strata: serving ${db.store.location} on ${address}\n`);
       // Finish in-flight requests (commits included), then release the store.

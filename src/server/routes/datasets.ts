@@ -15,12 +15,15 @@ interface CreateBody {
 /** GET/POST /datasets, GET/DELETE /datasets/:name, GET /datasets/:name/versions, POST /datasets/:name/rollback. */
 export function datasetRoutes(db: Strata): FastifyPluginAsync {
   return async (app) => {
-    app.get('/datasets', async () => {
+    const read = { config: { role: 'read' } };
+    const admin = { config: { role: 'admin' } };
+    app.get('/datasets', read, async () => {
       const infos = await Promise.all((await db.listDatasets()).map((n) => db.describe(n)));
       return infos.map((i) => ({ name: i.name, version: i.version, rows: i.rows, chunks: i.chunks, bytes: i.bytes }));
     });
 
     app.post<{ Body: CreateBody }>('/datasets', {
+      ...admin,
       schema: {
         body: {
           type: 'object', required: ['name', 'schema'], additionalProperties: false,
@@ -42,16 +45,17 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
       return reply.status(201).send(info);
     });
 
-    app.get<{ Params: { name: string } }>('/datasets/:name', async (request) => db.describe(request.params.name));
+    app.get<{ Params: { name: string } }>('/datasets/:name', read, async (request) => db.describe(request.params.name));
 
-    app.delete<{ Params: { name: string } }>('/datasets/:name', async (request, reply) => {
+    app.delete<{ Params: { name: string } }>('/datasets/:name', admin, async (request, reply) => {
       await db.drop(request.params.name);
       return reply.status(204).send();
     });
 
-    app.get<{ Params: { name: string } }>('/datasets/:name/versions', async (request) => db.versions(request.params.name));
+    app.get<{ Params: { name: string } }>('/datasets/:name/versions', read, async (request) => db.versions(request.params.name));
 
     app.post<{ Params: { name: string }; Body: { to: number } }>('/datasets/:name/rollback', {
+      ...admin,
       schema: { body: { type: 'object', required: ['to'], properties: { to: { type: 'integer', minimum: 0 } } } },
     }, async (request) => {
       const { version } = await db.rollback(request.params.name, request.body.to);

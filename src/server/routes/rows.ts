@@ -30,7 +30,7 @@ export function rowRoutes(db: Strata): FastifyPluginAsync {
     // Bodies stay streams: the ingest path reads, counts and validates them itself (batchBytesMax).
     app.addContentTypeParser(Object.keys(formatByType), (_request, payload, done) => done(null, payload));
 
-    app.post<{ Params: { name: string } }>('/datasets/:name/rows', async (request) => {
+    app.post<{ Params: { name: string } }>('/datasets/:name/rows', { config: { role: 'write' } }, async (request) => {
       const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const format = formatByType[type];
       if (!format) throw new StrataError('STRATA_ERR_UNSUPPORTED_MEDIA_TYPE', `rows are sent as ${Object.keys(formatByType).join(', ')}; got ${type || 'no Content-Type'}`);

@@ -10,6 +10,7 @@ import { renderCsv } from '../../core/csv.js';
 export function sqlRoutes(db: Strata): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Body: { sql: string } }>('/sql', {
+      config: { role: 'read' },
       schema: { body: { type: 'object', required: ['sql'], properties: { sql: { type: 'string', minLength: 1 } } } },
     }, async (request, reply) => {
       const r = await db.sql(request.body.sql);
