@@ -293,6 +293,11 @@ export class Strata {
     };
   }
 
+  /** Decoded-chunk cache counters since this database was opened. */
+  cacheStats(): { hits: number; misses: number; bytes: number } {
+    return { hits: this.reader.cache.hits, misses: this.reader.cache.misses, bytes: this.reader.cache.size };
+  }
+
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = null;

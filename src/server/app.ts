@@ -8,6 +8,7 @@ import { StrataError, isStrataError } from '../core/errors.js';
 import type { Strata } from '../db/strata.js';
 import { installAuth, parseTokens } from './auth.js';
 import { httpStatus } from './http-errors.js';
+import { Metrics } from './metrics.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { rowRoutes } from './routes/rows.js';
 import { sqlRoutes } from './routes/sql.js';
@@ -41,9 +42,11 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   });
 
   installAuth(app, parseTokens(options.tokens ?? process.env.STRATA_TOKENS));
+  const metrics = new Metrics(db);
   app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok', store: db.store.location }));
+  app.get('/metrics', { config: { role: 'read' } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(datasetRoutes(db));
-  await app.register(rowRoutes(db));
-  await app.register(sqlRoutes(db));
+  await app.register(rowRoutes(db, metrics));
+  await app.register(sqlRoutes(db, metrics));
   return app;
 }

@@ -103,4 +103,18 @@ describe('HTTP API', () => {
       await served.close();
     }
   });
+
+  it('exposes Prometheus metrics of what it did', async () => {
+    const r = await app.inject({ url: '/metrics' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/text\/plain/);
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(r.body)?.[1]);
+    // Earlier cases: three committed appends (4 rows), one duplicate, and refused batches.
+    expect(value('strata_commits_total')).toBe(3);
+    expect(value('strata_rows_ingested_total')).toBe(4);
+    expect(value('strata_duplicates_total')).toBe(1);
+    expect(r.body).toMatch(/strata_rejected_batches_total\{code="STRATA_ERR_BAD_ROW"\} 1/);
+    expect(r.body).toMatch(/strata_query_seconds_count\{path="duckdb-scan"\} \d+/);
+    expect(r.body).toMatch(/strata_chunk_cache_hit_ratio /);
+  });
 });

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
-import { StrataError } from '../../core/errors.js';
+import { StrataError, isStrataError } from '../../core/errors.js';
 import type { Strata } from '../../db/strata.js';
 import type { InputFormat } from '../../ingest/parse.js';
+import type { Metrics } from '../metrics.js';
 
 const formatByType: Record<string, InputFormat> = {
   'text/csv': 'csv',
@@ -25,7 +26,7 @@ function seqHeader(raw: string | string[] | undefined): number | undefined {
  * Strata-Writer and Strata-Seq make it exactly-once: a retry answers
  * duplicate: true with the version that holds it.
  */
-export function rowRoutes(db: Strata): FastifyPluginAsync {
+export function rowRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
   return async (app) => {
     // Bodies stay streams: the ingest path reads, counts and validates them itself (batchBytesMax).
     app.addContentTypeParser(Object.keys(formatByType), (_request, payload, done) => done(null, payload));
@@ -36,9 +37,17 @@ export function rowRoutes(db: Strata): FastifyPluginAsync {
       if (!format) throw new StrataError('STRATA_ERR_UNSUPPORTED_MEDIA_TYPE', `rows are sent as ${Object.keys(formatByType).join(', ')}; got ${type || 'no Content-Type'}`);
       const writer = request.headers['strata-writer'];
       const seq = seqHeader(request.headers['strata-seq']);
-      const r = await db.ingest(request.params.name, request.body as Readable, format, {
-        ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}),
-      });
+      let r;
+      try {
+        r = await db.ingest(request.params.name, request.body as Readable, format, {
+          ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}),
+        });
+      } catch (e) {
+        metrics.rejected.inc({ code: isStrataError(e) ? e.code : 'STRATA_ERR_INTERNAL' });
+        throw e;
+      }
+      if (r.duplicate) metrics.duplicates.inc();
+      else { metrics.commits.inc(); metrics.rowsIngested.inc(r.rows); }
       return { version: r.version, rows: r.rows, duplicate: r.duplicate };
     });
   };

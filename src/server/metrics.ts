@@ -1,0 +1,31 @@
+/**
+ * Prometheus metrics (prom-client): what operators graph and alert on.
+ * One registry per app, so two apps in a process never mix their counts.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Strata } from '../db/strata.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly rowsIngested = new Counter({ name: 'strata_rows_ingested_total', help: 'Rows committed by appends', registers: [this.registry] });
+  readonly commits = new Counter({ name: 'strata_commits_total', help: 'Appends committed as new versions', registers: [this.registry] });
+  readonly duplicates = new Counter({ name: 'strata_duplicates_total', help: 'Appends answered as duplicates (nothing written)', registers: [this.registry] });
+  readonly rejected = new Counter({ name: 'strata_rejected_batches_total', help: 'Appends refused, by error code', labelNames: ['code'], registers: [this.registry] });
+  readonly querySeconds = new Histogram({
+    name: 'strata_query_seconds', help: 'SQL query latency by execution path', labelNames: ['path'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry],
+  });
+
+  constructor(db: Strata) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'strata_process_' });
+    const registry = this.registry;
+    new Gauge({
+      name: 'strata_chunk_cache_hit_ratio', help: 'Decoded-chunk cache hits / lookups since start', registers: [registry],
+      collect() { const s = db.cacheStats(); this.set(s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses)); },
+    });
+    new Gauge({
+      name: 'strata_chunk_cache_bytes', help: 'Bytes of decoded chunk columns held in the cache', registers: [registry],
+      collect() { this.set(db.cacheStats().bytes); },
+    });
+  }
+}
