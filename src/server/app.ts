@@ -2,6 +2,7 @@
  * The HTTP API, built by a function and separate from listen(), so tests
  * drive it through inject() and a real port alike. Route groups are plugins.
  */
+import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { StrataError, isStrataError } from '../core/errors.js';
@@ -42,6 +43,9 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   });
 
   installAuth(app, parseTokens(options.tokens ?? process.env.STRATA_TOKENS));
+  // The OpenAPI document is generated from the route schemas, so it cannot drift from the routes.
+  await app.register(swagger, { openapi: { info: { title: 'Strata HTTP API', version: '0.1.0' } } });
+  app.get('/docs/json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
   const metrics = new Metrics(db);
   app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok', store: db.store.location }));
   app.get('/metrics', { config: { role: 'read' } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

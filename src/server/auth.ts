@@ -15,6 +15,13 @@ export type Role = (typeof roles)[number];
 /** Route config: the role a route needs ('public' for none). Routes without one need admin. */
 export interface RouteAuth { role?: Role | 'public' }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** See RouteAuth. */
+    role?: Role | 'public';
+  }
+}
+
 const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** "token:role,token:role" (STRATA_TOKENS) -> token digests to roles. */

@@ -117,4 +117,11 @@ describe('HTTP API', () => {
     expect(r.body).toMatch(/strata_query_seconds_count\{path="duckdb-scan"\} \d+/);
     expect(r.body).toMatch(/strata_chunk_cache_hit_ratio /);
   });
+
+  it('publishes an OpenAPI document generated from the routes', async () => {
+    const doc = (await app.inject({ url: '/docs/json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/datasets', '/datasets/{name}', '/datasets/{name}/rollback', '/datasets/{name}/rows', '/datasets/{name}/versions', '/health', '/metrics', '/sql']);
+    expect(doc.paths['/sql'].post.requestBody.content['application/json'].schema.required).toEqual(['sql']);
+  });
 });

@@ -15,8 +15,8 @@ interface CreateBody {
 /** GET/POST /datasets, GET/DELETE /datasets/:name, GET /datasets/:name/versions, POST /datasets/:name/rollback. */
 export function datasetRoutes(db: Strata): FastifyPluginAsync {
   return async (app) => {
-    const read = { config: { role: 'read' } };
-    const admin = { config: { role: 'admin' } };
+    const read = { config: { role: 'read' as const } };
+    const admin = { config: { role: 'admin' as const } };
     app.get('/datasets', read, async () => {
       const infos = await Promise.all((await db.listDatasets()).map((n) => db.describe(n)));
       return infos.map((i) => ({ name: i.name, version: i.version, rows: i.rows, chunks: i.chunks, bytes: i.bytes }));
