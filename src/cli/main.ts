@@ -5,6 +5,7 @@ import { datasetCommands } from './commands/datasets.js';
 import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
 import { sqlCommand } from './commands/sql.js';
+import { tailCommand } from './commands/tail.js';
 import { versionCommands } from './commands/versions.js';
 
 export function buildProgram(): Command {
@@ -13,7 +14,7 @@ export function buildProgram(): Command {
     .option('--store <location>', 'a folder, memory: or cassandra://host/keyspace (default: $STRATA_STORE or ./strata-data)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), sqlCommand(), serveCommand()]) program.addCommand(c.exitOverride());
+  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), sqlCommand(), tailCommand(), serveCommand()]) program.addCommand(c.exitOverride());
   return program;
 }
 

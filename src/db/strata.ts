@@ -26,7 +26,7 @@ import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import { bucketOf } from '../storage/store.js';
 import { VersionLog } from '../versions/log.js';
-import type { CommitKind } from '../versions/record.js';
+import type { CommitKind, VersionRecord } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
 
 export interface StrataOptions {
@@ -66,6 +66,11 @@ export interface AppendResult {
   rows: number;
   duplicate: boolean;
   chunks: number;
+}
+
+export interface ChangeInfo extends VersionInfo {
+  /** Versions whose rows this version took out of the dataset (by a rollback), oldest first. */
+  withdrawn: number[];
 }
 
 export interface VersionInfo {
@@ -209,14 +214,30 @@ export class Strata {
     validateName('dataset', name);
     const head = await this.log.headVersion(name);
     const out: VersionInfo[] = [];
-    for (let v = 0; v <= head; v++) {
-      const r = await this.log.record(name, v);
-      out.push({
-        version: r.version, kind: r.kind, time: new Date(r.time).toISOString(), rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved,
-        chunksAdded: r.adds.length, chunksRemoved: r.removes.length, writer: r.writer ?? null, seq: r.seq ?? null, rollbackTo: r.rollbackTo ?? null,
-      });
-    }
+    for (let v = 0; v <= head; v++) out.push(versionInfo(await this.log.record(name, v)));
     return out;
+  }
+
+  /** The newest version of a dataset. */
+  headVersion(name: string): Promise<number> {
+    validateName('dataset', name);
+    return this.log.headVersion(name);
+  }
+
+  /**
+   * What version `v` changed, for change feeds: its summary, and for a commit that removed
+   * chunks (a rollback), the versions whose rows it withdrew.
+   */
+  async change(name: string, v: number): Promise<ChangeInfo> {
+    validateName('dataset', name);
+    const r = await this.log.record(name, v);
+    const removed = new Set(r.removes);
+    const withdrawn: number[] = [];
+    for (let w = v - 1; w >= 1 && removed.size > 0; w--) {
+      const adds = (await this.log.record(name, w)).adds.filter((c) => removed.delete(c.id));
+      if (adds.length > 0) withdrawn.push(w);
+    }
+    return { ...versionInfo(r), withdrawn: withdrawn.reverse() };
   }
 
   /** A new version whose snapshot (chunks, schema, writer positions) equals version `to`'s. */
@@ -264,14 +285,14 @@ export class Strata {
    * `pushdown: false` scans everything and `engine: false` leaves aggregation to DuckDB (answers are the
    * same; the switches exist to prove that).
    */
-  async sql(text: string, options: { pushdown?: boolean; engine?: boolean } = {}): Promise<QueryResult> {
+  async sql(text: string, options: { pushdown?: boolean; engine?: boolean; delta?: { dataset: string; version: number } } = {}): Promise<QueryResult> {
     const { instance } = await this.duckdb();
     const con = await instance.connect();
     let timedOut = false;
     // DuckDB checks for interruption between vectors, so even a long join or sort stops promptly.
     const timer = setTimeout(() => { timedOut = true; con.interrupt(); }, this.limits.queryMsMax);
     try {
-      return await runQuery(con, this.scanSource(), text, { resultRowsMax: this.limits.resultRowsMax, pushdown: options.pushdown ?? true, engine: options.engine ?? true });
+      return await runQuery(con, this.scanSource(options.delta), text, { resultRowsMax: this.limits.resultRowsMax, pushdown: options.pushdown ?? true, engine: options.engine ?? true });
     } catch (e) {
       if (timedOut) throw new StrataError('STRATA_ERR_QUERY_TIMEOUT', `the query ran longer than queryMsMax = ${this.limits.queryMsMax} ms and was interrupted`, { limit: 'queryMsMax' }, { cause: e });
       throw e;
@@ -281,10 +302,17 @@ export class Strata {
     }
   }
 
-  private scanSource(): ScanSource {
+  /** With `delta`, that dataset reads as only the rows its version `delta.version` added (continuous queries). */
+  private scanSource(delta?: { dataset: string; version: number }): ScanSource {
     return {
       head: async (dataset) => {
-        try { return await this.log.snapshot(dataset); } catch (e) { if (isStrataError(e, 'STRATA_ERR_DATASET_NOT_FOUND')) return null; throw e; }
+        try {
+          if (delta?.dataset === dataset) {
+            const [at, r] = await Promise.all([this.log.snapshot(dataset, delta.version), this.log.record(dataset, delta.version)]);
+            return { ...at, chunks: new Map(r.adds.map((c) => [c.id, c])), rows: r.rowsAdded };
+          }
+          return await this.log.snapshot(dataset);
+        } catch (e) { if (isStrataError(e, 'STRATA_ERR_DATASET_NOT_FOUND')) return null; throw e; }
       },
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),
@@ -309,6 +337,13 @@ export class Strata {
     }
     await this.store.close();
   }
+}
+
+function versionInfo(r: VersionRecord): VersionInfo {
+  return {
+    version: r.version, kind: r.kind, time: new Date(r.time).toISOString(), rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved,
+    chunksAdded: r.adds.length, chunksRemoved: r.removes.length, writer: r.writer ?? null, seq: r.seq ?? null, rollbackTo: r.rollbackTo ?? null,
+  };
 }
 
 function checkIdempotency(options: AppendOptions): { writer?: string; seq?: number } {

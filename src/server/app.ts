@@ -10,6 +10,7 @@ import type { Strata } from '../db/strata.js';
 import { installAuth, parseTokens } from './auth.js';
 import { httpStatus } from './http-errors.js';
 import { Metrics } from './metrics.js';
+import { changeRoutes } from './routes/changes.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { rowRoutes } from './routes/rows.js';
 import { sqlRoutes } from './routes/sql.js';
@@ -52,5 +53,6 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   await app.register(datasetRoutes(db));
   await app.register(rowRoutes(db, metrics));
   await app.register(sqlRoutes(db, metrics));
+  await app.register(changeRoutes(db));
   return app;
 }

@@ -131,7 +131,7 @@ function cliAcceptance(backend: string, storeLocation: (work: string) => string)
     });
 
     it('has --help with examples on every command', async () => {
-      for (const c of ['create', 'datasets', 'describe', 'drop', 'ingest', 'versions', 'rollback', 'add-column', 'sql']) {
+      for (const c of ['create', 'datasets', 'describe', 'drop', 'ingest', 'versions', 'rollback', 'add-column', 'sql', 'tail', 'serve']) {
         const o = await strata(c, '--help');
         expect(o.code).toBe(0);
         expect(o.stdout).toMatch(/Examples:\n {2}\$ strata /);
