@@ -28,6 +28,7 @@ export const errorCodes = {
   STRATA_ERR_SQL_READ_ONLY: 'Only a single read-only SELECT statement may be run.',
   STRATA_ERR_SQL_EXECUTION: 'DuckDB refused or failed to run the query (this includes sandbox refusals).',
   STRATA_ERR_LIMIT_EXCEEDED: 'A named limit (batch rows, batch bytes, result rows, ...) was exceeded.',
+  STRATA_ERR_OVERLOADED: 'The ingest queue is full; the batch was not read. Retry after the Retry-After seconds.',
   STRATA_ERR_QUERY_TIMEOUT: 'The query ran longer than queryMsMax and was interrupted.',
   STRATA_ERR_UNAUTHORIZED: 'The request has no valid bearer token, and the server requires one.',
   STRATA_ERR_FORBIDDEN: "The token's role does not allow this operation.",

@@ -19,6 +19,10 @@ export interface Limits {
   resultRowsMax: number;
   /** Milliseconds a query may run before it is interrupted. */
   queryMsMax: number;
+  /** HTTP batches read and committed at once. */
+  ingestInFlightMax: number;
+  /** HTTP batches waiting for their turn; more are refused with 429. */
+  ingestQueuedMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
   commitRetriesMax: number;
   /** Bytes of decoded chunk columns kept in memory between queries. */
@@ -38,6 +42,8 @@ export const defaultLimits: Limits = {
   batchBytesMax: 4 * 1024 * 1024 * 1024,
   resultRowsMax: 1_000_000,
   queryMsMax: 60_000,
+  ingestInFlightMax: 8,
+  ingestQueuedMax: 64,
   commitRetriesMax: 1_000,
   // Decoded chunks are the cheapest way to make repeated scans fast (they never go stale): an eighth of memory.
   chunkCacheBytesMax: Math.max(256 * 1024 * 1024, Math.floor(totalmem() / 8)),
@@ -51,6 +57,8 @@ const envNames: Partial<Record<keyof Limits, string>> = {
   batchBytesMax: 'STRATA_BATCH_BYTES_MAX',
   resultRowsMax: 'STRATA_RESULT_ROWS_MAX',
   queryMsMax: 'STRATA_QUERY_MS_MAX',
+  ingestInFlightMax: 'STRATA_INGEST_IN_FLIGHT_MAX',
+  ingestQueuedMax: 'STRATA_INGEST_QUEUED_MAX',
   chunkCacheBytesMax: 'STRATA_CHUNK_CACHE_BYTES_MAX',
   scanWorkers: 'STRATA_SCAN_WORKERS',
 };

@@ -16,12 +16,22 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry],
   });
 
+  private queueDepth: () => number = () => 0;
+
+  /** The ingest queue reports its depth through this. */
+  observeQueue(depth: () => number): void { this.queueDepth = depth; }
+
   constructor(db: Strata) {
     collectDefaultMetrics({ register: this.registry, prefix: 'strata_process_' });
     const registry = this.registry;
     new Gauge({
       name: 'strata_chunk_cache_hit_ratio', help: 'Decoded-chunk cache hits / lookups since start', registers: [registry],
       collect() { const s = db.cacheStats(); this.set(s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses)); },
+    });
+    const metrics = this;
+    new Gauge({
+      name: 'strata_ingest_queue_depth', help: 'HTTP batches being ingested or waiting', registers: [registry],
+      collect() { this.set(metrics.queueDepth()); },
     });
     new Gauge({
       name: 'strata_chunk_cache_bytes', help: 'Bytes of decoded chunk columns held in the cache', registers: [registry],

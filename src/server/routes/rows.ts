@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { StrataError, isStrataError } from '../../core/errors.js';
 import type { Strata } from '../../db/strata.js';
 import type { InputFormat } from '../../ingest/parse.js';
+import { Admission } from '../admission.js';
 import type { Metrics } from '../metrics.js';
 
 const formatByType: Record<string, InputFormat> = {
@@ -28,15 +29,25 @@ function seqHeader(raw: string | string[] | undefined): number | undefined {
  */
 export function rowRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
   return async (app) => {
+    const admission = new Admission(db.limits.ingestInFlightMax, db.limits.ingestQueuedMax);
+    metrics.observeQueue(() => admission.depth);
     // Bodies stay streams: the ingest path reads, counts and validates them itself (batchBytesMax).
     app.addContentTypeParser(Object.keys(formatByType), (_request, payload, done) => done(null, payload));
 
-    app.post<{ Params: { name: string } }>('/datasets/:name/rows', { config: { role: 'write' } }, async (request) => {
+    app.post<{ Params: { name: string } }>('/datasets/:name/rows', { config: { role: 'write' } }, async (request, reply) => {
       const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const format = formatByType[type];
       if (!format) throw new StrataError('STRATA_ERR_UNSUPPORTED_MEDIA_TYPE', `rows are sent as ${Object.keys(formatByType).join(', ')}; got ${type || 'no Content-Type'}`);
       const writer = request.headers['strata-writer'];
       const seq = seqHeader(request.headers['strata-seq']);
+      let release: () => void;
+      try {
+        release = await admission.enter();
+      } catch (e) {
+        metrics.rejected.inc({ code: 'STRATA_ERR_OVERLOADED' });
+        void reply.header('retry-after', '1');
+        throw e;
+      }
       let r;
       try {
         r = await db.ingest(request.params.name, request.body as Readable, format, {
@@ -45,6 +56,8 @@ export function rowRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
       } catch (e) {
         metrics.rejected.inc({ code: isStrataError(e) ? e.code : 'STRATA_ERR_INTERNAL' });
         throw e;
+      } finally {
+        release();
       }
       if (r.duplicate) metrics.duplicates.inc();
       else { metrics.commits.inc(); metrics.rowsIngested.inc(r.rows); }
