@@ -2,23 +2,16 @@
 // shifted by 4 years per copy, loaded through the real ingest path into an
 // empty local store; beside it, DuckDB loading the same CSV into a native
 // table and the same rows as Parquet (zstd), measured in the same run.
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Strata, parseColumns } from '../dist/index.js';
 import { weatherCsvPath } from '../dist/demo/sample-data.js';
+import { duBytes } from './disk.js';
 
 const schema = 'location:string,date:timestamp,precipitation:float64,temp_max:float64,temp_min:float64,wind:float64,weather:string';
 
-function duBytes(dir) {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    total += e.isDirectory() ? duBytes(p) : statSync(p).size;
-  }
-  return total;
-}
 
 const dayMs = 86_400_000;
 

@@ -3,7 +3,7 @@
 // idempotent Arrow batch per group of hosts), then each TSBS query type run
 // on both with the same seeded parameters, every answer compared, medians
 // of the timed runs, and the bytes each keeps on disk.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -12,15 +12,8 @@ import { compareRows } from './compare.js';
 import { cpuBatches, random, startMs, stepMs, strataSchema, tagValues } from './generate.js';
 import { appendBatch, batchToIpc, duckdbCreateTables, duckdbDropStaging } from './load.js';
 import { makeQuery, queryTypes } from './queries.js';
+import { duBytes } from '../disk.js';
 
-function duBytes(dir) {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    total += e.isDirectory() ? duBytes(p) : statSync(p).size;
-  }
-  return total;
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -42,7 +42,7 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Qu
   const tree = JSON.parse(String(text)) as Json;
   if (tree.error) {
     const message = String(tree.error_message ?? 'cannot parse the query');
-    // DuckDB's serializer refuses every statement but SELECT (error type "not implemented").
+    // DuckDB's serializer refuses every statement but SELECT with its own error type for that.
     if (/^not.implemented$/.test(String(tree.error_type)) || /Only SELECT/i.test(message)) {
       throw new StrataError('STRATA_ERR_SQL_READ_ONLY', 'only a single read-only SELECT statement may be run (no DDL, DML, COPY, ATTACH, SET, PRAGMA, INSTALL, LOAD, CALL or EXPORT)');
     }
