@@ -84,9 +84,27 @@ export interface VersionInfo {
   writer: string | null;
   seq: number | null;
   rollbackTo: number | null;
+  /** Batches this version committed (more than one for a group commit). */
+  batches: number;
+  /** The (writer, seq) of each idempotent batch in this version. */
+  appends: { writer: string; seq: number }[];
 }
 
 const chunkWritesInFlightMax = 8;
+/** Batches one group commit takes at most. */
+const groupCommitBatchesMax = 256;
+
+interface PendingAppend {
+  writer: string | undefined;
+  seq: number | undefined;
+  digest: string;
+  chunks: EncodedChunk[];
+  rows: number;
+  /** Columns of the schema the batch was parsed with. */
+  columns: number;
+  resolve: (r: AppendResult) => void;
+  reject: (e: Error) => void;
+}
 
 export class Strata {
   readonly limits: Limits;
@@ -95,6 +113,8 @@ export class Strata {
   private readonly reader: ChunkReader;
   private duck: Promise<{ instance: DuckDBInstance; setup: DuckDBConnection }> | null = null;
   private pool: WorkerPool | null = null;
+  /** Appends waiting for their group commit, per dataset. */
+  private readonly pending = new Map<string, PendingAppend[]>();
 
   private constructor(store: Store, limits: Limits, private readonly threads: number) {
     this.store = store;
@@ -164,25 +184,85 @@ export class Strata {
     const salt = writer !== undefined ? `${writer}\0${seq!}` : randomBytes(16).toString('hex');
     const chunks = chunkBatch(batch, schema, salt, this.limits.statsStringBytesMax);
     const digest = batchDigest(chunks, batch.rows);
-    let written = false;
-    return this.log.commit<AppendResult>(name, async (head) => {
-      if (writer !== undefined) {
-        const dup = await this.checkDuplicate(name, head, writer, seq!, digest);
-        if (dup) return { done: { version: dup, rows: batch.rows, duplicate: true, chunks: 0 } };
-      }
-      if (head.schema.columns.length !== schema.columns.length) {
-        // A column was added since the batch was parsed: reparse to keep every chunk on one schema.
-        throw new StrataError('STRATA_ERR_COMMIT_CONFLICT', `the schema of ${name} changed while the batch was being written; send it again`, { dataset: name, retryable: true });
-      }
-      if (!written) { await this.writeChunks(name, chunks); written = true; }
-      return {
-        commit: {
-          kind: 'append', schema: head.schema, adds: chunks.map((c) => c.ref), removes: [], rowsAdded: batch.rows, rowsRemoved: 0,
-          ...(writer !== undefined ? { writer, seq: seq!, digest } : {}),
-        },
-        result: (version) => ({ version, rows: batch.rows, duplicate: false, chunks: chunks.length }),
-      };
+    if (writer !== undefined) {
+      // Answer a plain retry before writing anything.
+      const dup = await this.checkDuplicate(name, await this.log.snapshot(name), writer, seq!, digest);
+      if (dup !== null) return { version: dup, rows: batch.rows, duplicate: true, chunks: 0 };
+    }
+    await this.writeChunks(name, chunks);
+    return new Promise<AppendResult>((resolve, reject) => {
+      const queue = this.pending.get(name) ?? [];
+      queue.push({ writer, seq, digest, chunks, rows: batch.rows, columns: schema.columns.length, resolve, reject });
+      this.pending.set(name, queue);
+      if (queue.length === 1) void this.commitGroups(name);
     });
+  }
+
+  /**
+   * Group commit: batches that arrive while a commit is in progress wait and
+   * are then committed together as one version, each keeping its own
+   * (writer, seq) idempotency. One committer runs per dataset in a process.
+   */
+  private async commitGroups(name: string): Promise<void> {
+    for (;;) {
+      const queue = this.pending.get(name) ?? [];
+      if (queue.length === 0) { this.pending.delete(name); return; }
+      const group = queue.slice(0, groupCommitBatchesMax);
+      let outcome: (AppendResult | StrataError | null)[] = [];
+      try {
+        await this.log.commit<void>(name, async (head) => {
+          // Classified again on every attempt: a lost race means a new head to check against.
+          outcome = [];
+          const taken = new Map<string, { seq: number; digest: string }>();
+          for (const p of group) {
+            if (head.schema.columns.length !== p.columns) {
+              outcome.push(new StrataError('STRATA_ERR_COMMIT_CONFLICT', `the schema of ${name} changed while the batch was being written; send it again`, { dataset: name, retryable: true }));
+              continue;
+            }
+            if (p.writer !== undefined) {
+              const earlier = taken.get(p.writer);
+              if (earlier && p.seq! <= earlier.seq) {
+                // The same writer twice in one group: only a true retry of the batch before it is a duplicate.
+                outcome.push(p.seq === earlier.seq && p.digest === earlier.digest ? null : new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${p.writer} sent seq ${String(p.seq)} again with different content, or behind a seq it sent at the same time`, { dataset: name, writer: p.writer, seq: p.seq }));
+                if (outcome[outcome.length - 1] === null) outcome[outcome.length - 1] = { version: -1, rows: p.rows, duplicate: true, chunks: 0 };
+                continue;
+              }
+              try {
+                const dup = await this.checkDuplicate(name, head, p.writer, p.seq!, p.digest);
+                if (dup !== null) { outcome.push({ version: dup, rows: p.rows, duplicate: true, chunks: 0 }); continue; }
+              } catch (e) { outcome.push(e as StrataError); continue; }
+              taken.set(p.writer, { seq: p.seq!, digest: p.digest });
+            }
+            outcome.push(null);
+          }
+          const accepted = group.filter((_, i) => outcome[i] === null);
+          if (accepted.length === 0) return { done: undefined };
+          const ids = accepted.filter((p) => p.writer !== undefined).map((p) => ({ writer: p.writer!, seq: p.seq!, digest: p.digest }));
+          return {
+            commit: {
+              kind: 'append', schema: head.schema, adds: accepted.flatMap((p) => p.chunks.map((c) => c.ref)), removes: [],
+              rowsAdded: accepted.reduce((n, p) => n + p.rows, 0), rowsRemoved: 0,
+              ...(accepted.length === 1 && ids.length === 1 ? ids[0]! : ids.length > 0 ? { appends: ids } : {}),
+            },
+            result: (version) => {
+              outcome = outcome.map((o, i) => (o === null ? { version, rows: group[i]!.rows, duplicate: false, chunks: group[i]!.chunks.length } : o));
+            },
+          };
+        });
+      } catch (e) {
+        outcome = group.map(() => e as StrataError);
+      }
+      // A duplicate of a batch committed in this same group holds that batch's version.
+      const versionOf = new Map<string, number>();
+      group.forEach((p, i) => { const o = outcome[i]; if (p.writer !== undefined && o && !(o instanceof Error) && !o.duplicate) versionOf.set(`${p.writer}\0${String(p.seq)}`, o.version); });
+      group.forEach((p, i) => {
+        const o = outcome[i];
+        if (o instanceof Error) p.reject(o);
+        else if (o) p.resolve(o.version === -1 ? { ...o, version: versionOf.get(`${p.writer!}\0${String(p.seq)}`) ?? -1 } : o);
+        else p.reject(new StrataError('STRATA_ERR_INTERNAL', 'a batch of a group commit got no outcome'));
+      });
+      queue.splice(0, group.length);
+    }
   }
 
   /** The version holding (writer, seq) if it is already committed; throws when it was committed with other content. */
@@ -343,6 +423,7 @@ function versionInfo(r: VersionRecord): VersionInfo {
   return {
     version: r.version, kind: r.kind, time: new Date(r.time).toISOString(), rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved,
     chunksAdded: r.adds.length, chunksRemoved: r.removes.length, writer: r.writer ?? null, seq: r.seq ?? null, rollbackTo: r.rollbackTo ?? null,
+    batches: r.kind === 'append' ? (r.appends?.length ?? 1) : 0, appends: r.appends?.map(({ writer, seq }) => ({ writer, seq })) ?? (r.writer !== undefined ? [{ writer: r.writer, seq: r.seq! }] : []),
   };
 }
 

@@ -139,10 +139,12 @@ export class VersionLog {
    * The append by (writer, seq) in the history of version `from`, searching back. A rollback to v
    * jumps to v: what it rolled back is no longer history.
    */
-  async findAppend(dataset: string, writer: string, seq: number, from: number): Promise<VersionRecord | undefined> {
+  async findAppend(dataset: string, writer: string, seq: number, from: number): Promise<{ version: number; digest: string } | undefined> {
     for (let v = from; v >= 1;) {
       const r = await this.record(dataset, v);
-      if (r.writer === writer && r.seq === seq) return r;
+      if (r.writer === writer && r.seq === seq) return { version: v, digest: r.digest! };
+      const grouped = r.appends?.find((a) => a.writer === writer && a.seq === seq);
+      if (grouped) return { version: v, digest: grouped.digest };
       v = r.kind === 'rollback' && r.rollbackTo !== undefined ? r.rollbackTo : v - 1;
     }
     return undefined;

@@ -32,6 +32,8 @@ export interface VersionRecord {
   writer?: string;
   seq?: number;
   digest?: string;
+  /** A group commit: several idempotent batches in one version, each with its own (writer, seq, digest). */
+  appends?: { writer: string; seq: number; digest: string }[];
   writers?: Record<string, WriterPosition>;
   rollbackTo?: number;
 }

@@ -51,6 +51,7 @@ export function applyRecord(s: MutableSnapshot | null, r: VersionRecord): Mutabl
   if (r.writer !== undefined && r.seq !== undefined && r.digest !== undefined) {
     s.writers.set(r.writer, { seq: r.seq, version: r.version, digest: r.digest });
   }
+  for (const a of r.appends ?? []) s.writers.set(a.writer, { seq: a.seq, version: r.version, digest: a.digest });
   s.version = r.version;
   s.time = r.time;
   s.schema = r.schema;
