@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCassandra } from './cassandra.js';
 import { benchFilodb, filodbMarkdown } from './filodb/index.js';
+import { benchHttp } from './http.js';
 import { benchIngest } from './ingest.js';
 import { benchKernels } from './kernels.js';
 import { benchTsbs, tsbsMarkdown } from './tsbs/index.js';
@@ -39,6 +40,8 @@ try {
 const kernels = await benchKernels();
 log('kernels done');
 const tsbs = await benchTsbs({ ...tsbsOptions, log });
+const http = await benchHttp({ mixedSeconds: Number(process.env.STRATA_BENCH_HTTP_MIXED_SECONDS ?? 60) });
+log('http done');
 const results = {
   time: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -47,6 +50,7 @@ const results = {
   kernels,
   tsbs,
   filodb,
+  http,
   seconds: Math.round((performance.now() - started) / 1000),
 };
 
@@ -73,6 +77,16 @@ const md = [
   '',
   tsbsMarkdown(tsbs),
   filodbMarkdown(filodb),
+  '## HTTP (a real server on 127.0.0.1 in the same process)',
+  '',
+  '| ingest: writers | rows per batch (Arrow IPC) | batches | rows/s | 429s |',
+  '|---:|---:|---:|---:|---:|',
+  ...http.ingest.map((r) => `| ${r.writers} | ${f0(r.batchRows)} | ${r.batches} | ${f0(r.rowsPerSec)} | ${r.rejected429} |`),
+  '',
+  `SQL, one partition, last hour, 4 clients for ${f1(http.query.seconds)} s: ${f0(http.query.qps)} queries/s, p50 ${f1(http.query.p50Ms)} ms, p99 ${f1(http.query.p99Ms)} ms.`,
+  '',
+  `Mixed load, ${http.mixed.seconds} s, 16 writers + 4 query loops: ${f0(http.mixed.batches)} batches (${f0(http.mixed.rows)} rows) in ${f0(http.mixed.versions)} versions (group commit), ${f0(http.mixed.queries)} queries, ${http.mixed.errors} errors, ${http.mixed.throttled429} deliberate 429s; every acknowledged batch exactly once: ${http.mixed.everyAckedBatchExactlyOnce ? 'yes' : '**NO**'}; peak RSS ${http.mixed.peakRssMiB} MiB.`,
+  '',
   results.cassandraStartSeconds !== null ? `Cassandra started for this run in ${results.cassandraStartSeconds} s.` : 'Cassandra was already running.',
   `All benchmarks: ${results.seconds} s.`,
   '',
