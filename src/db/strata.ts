@@ -401,6 +401,11 @@ export class Strata {
     };
   }
 
+  /** Scan workers decoding right now (0 when the pool has not started). */
+  scanWorkersBusy(): number {
+    return this.pool?.busy() ?? 0;
+  }
+
   /** Decoded-chunk cache counters since this database was opened. */
   cacheStats(): { hits: number; misses: number; bytes: number } {
     return { hits: this.reader.cache.hits, misses: this.reader.cache.misses, bytes: this.reader.cache.size };

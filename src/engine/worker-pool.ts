@@ -65,6 +65,11 @@ export class WorkerPool {
     });
   }
 
+  /** Workers with work in hand. */
+  busy(): number {
+    return this.slots.filter((s) => s.busy > 0).length;
+  }
+
   async close(): Promise<void> {
     const slots = this.slots;
     this.slots = [];

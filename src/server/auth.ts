@@ -24,10 +24,10 @@ declare module 'fastify' {
 
 const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-/** "token:role,token:role" (STRATA_TOKENS) -> token digests to roles. */
+/** "token:role,token:role" (STRATA_TOKENS, or a file with one item per line) -> token digests to roles. */
 export function parseTokens(spec: string | undefined): Map<string, Role> {
   const out = new Map<string, Role>();
-  for (const item of (spec ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const item of (spec ?? '').split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#'))) {
     const i = item.lastIndexOf(':');
     const token = item.slice(0, i); const role = item.slice(i + 1) as Role;
     if (i <= 0 || !roles.includes(role) || token.length < 16) {

@@ -8,6 +8,7 @@ import type { Strata } from '../db/strata.js';
 export class Metrics {
   readonly registry = new Registry();
   readonly rowsIngested = new Counter({ name: 'strata_rows_ingested_total', help: 'Rows committed by appends', registers: [this.registry] });
+  readonly bytesIngested = new Counter({ name: 'strata_bytes_ingested_total', help: 'Request body bytes of committed appends', registers: [this.registry] });
   readonly commits = new Counter({ name: 'strata_commits_total', help: 'Appends committed as new versions', registers: [this.registry] });
   readonly duplicates = new Counter({ name: 'strata_duplicates_total', help: 'Appends answered as duplicates (nothing written)', registers: [this.registry] });
   readonly rejected = new Counter({ name: 'strata_rejected_batches_total', help: 'Appends refused, by error code', labelNames: ['code'], registers: [this.registry] });
@@ -32,6 +33,10 @@ export class Metrics {
     new Gauge({
       name: 'strata_ingest_queue_depth', help: 'HTTP batches being ingested or waiting', registers: [registry],
       collect() { this.set(metrics.queueDepth()); },
+    });
+    new Gauge({
+      name: 'strata_scan_workers_busy', help: 'Scan worker threads decoding right now', registers: [registry],
+      collect() { this.set(db.scanWorkersBusy()); },
     });
     new Gauge({
       name: 'strata_chunk_cache_bytes', help: 'Bytes of decoded chunk columns held in the cache', registers: [registry],

@@ -74,7 +74,14 @@ describe('HTTP API', () => {
     expect(nd.body.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ k: 'a', v: 1 }, { k: 'b', v: 2 }, { k: 'c', v: 3 }, { k: 'd', v: 4 }]);
     const c = await app.inject({ method: 'POST', url: '/sql', headers: { accept: 'text/csv' }, payload: sql });
     expect(c.body).toBe('k,v\na,1\nb,2\nc,3\nd,4\n');
-    for (const q of ['drop table t', "copy t to '/tmp/x.csv'", "select * from read_csv('/etc/passwd')", 'set threads = 1']) {
+    const ar = await app.inject({ method: 'POST', url: '/sql', headers: { accept: 'application/vnd.apache.arrow.stream' }, payload: { sql: 'select k, v, ts, v * 1.5 as d from t order by k' } });
+    const table = A.tableFromIPC(ar.rawPayload);
+    expect(table.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['k:Utf8', 'v:Int32', 'ts:Timestamp<MILLISECOND>', 'd:Float64']);
+    expect(table.toArray().map((r) => [r.k, r.v, r.d])).toEqual([['a', 1, 1.5], ['b', 2, 3], ['c', 3, 4.5], ['d', 4, 6]]);
+    expect(table.getChild('ts')!.get(0)).toBe(Date.UTC(2026, 0, 1));
+    const escapes = ["select * from read_csv('/etc/passwd')", "select * from read_parquet('/etc/passwd')", "copy t to '/tmp/x.csv'", "attach '/tmp/x.db' as x",
+      'install httpfs', 'load httpfs', 'set threads = 1', 'pragma database_list', 'call pragma_version()', "export database '/tmp/x'", 'drop table t'];
+    for (const q of escapes) {
       const r = await app.inject({ method: 'POST', url: '/sql', payload: { sql: q } });
       expect(r.statusCode, q).toBe(400);
       expect(r.json().error.code, q).toMatch(/STRATA_ERR_SQL_(READ_ONLY|EXECUTION)/);
@@ -116,6 +123,9 @@ describe('HTTP API', () => {
     expect(r.body).toMatch(/strata_rejected_batches_total\{code="STRATA_ERR_BAD_ROW"\} 1/);
     expect(r.body).toMatch(/strata_query_seconds_count\{path="duckdb-scan"\} \d+/);
     expect(r.body).toMatch(/strata_chunk_cache_hit_ratio /);
+    expect(value('strata_bytes_ingested_total')).toBeGreaterThan(0);
+    expect(r.body).toMatch(/strata_scan_workers_busy 0/);
+    expect(r.body).toMatch(/strata_ingest_queue_depth 0/);
   });
 
   it('publishes an OpenAPI document generated from the routes', async () => {

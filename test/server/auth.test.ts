@@ -46,6 +46,16 @@ describe('HTTP auth and limits', () => {
     expect([r.statusCode, r.json().error.code]).toEqual([408, 'STRATA_ERR_QUERY_TIMEOUT']);
   });
 
+  it('reads tokens one per line, as a tokens file holds them', async () => {
+    const fileApp = await buildApp(db, { tokens: `# readers\n${tokens.read}:read\n\n${tokens.admin}:admin\n` });
+    try {
+      expect((await fileApp.inject({ url: '/datasets', headers: { authorization: `Bearer ${tokens.read}` } })).statusCode).toBe(200);
+      expect((await fileApp.inject({ url: '/datasets', headers: { authorization: `Bearer ${tokens.write}` } })).statusCode).toBe(401);
+    } finally {
+      await fileApp.close();
+    }
+  });
+
   it('refuses malformed token settings', async () => {
     await expect(buildApp(db, { tokens: 'short:read' })).rejects.toMatchObject({ code: 'STRATA_ERR_INVALID_ARGUMENT' });
     await expect(buildApp(db, { tokens: 'long-enough-token-000000:root' })).rejects.toMatchObject({ code: 'STRATA_ERR_INVALID_ARGUMENT' });

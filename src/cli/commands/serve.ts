@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { Strata } from '../../db/strata.js';
 import { buildApp } from '../../server/app.js';
@@ -11,16 +12,18 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--log', 'structured request logs on stdout')
+    .option('--tokens-file <path>', 'bearer tokens, one token:role per line (instead of STRATA_TOKENS)')
     .addHelpText('after', '\nAuthentication: set STRATA_TOKENS="token:role,..." (roles read, write, admin; tokens of 16+ characters).')
     .addHelpText('after', examples(
       'strata serve',
       'strata serve --port 9000 --store ./strata-data',
       'curl -s localhost:8080/sql -H "content-type: application/json" -d \'{"sql":"select 42 as answer"}\'',
     ))
-    .action(async (opts: { host: string; port: string; log?: boolean }, cmd: Command) => {
+    .action(async (opts: { host: string; port: string; log?: boolean; tokensFile?: string }, cmd: Command) => {
+      const tokens = opts.tokensFile ? await readFile(opts.tokensFile, 'utf8') : process.env.STRATA_TOKENS;
       const db = await Strata.open({ store: storeLocation(cmd) });
-      const app = await buildApp(db, { logger: opts.log ?? false });
-      if (!loopback.test(opts.host) && !process.env.STRATA_TOKENS) process.stderr.write(`warning: listening on ${opts.host} with no authentication: anyone who can reach it can read, write and drop data\n`);
+      const app = await buildApp(db, { logger: opts.log ?? false, ...(tokens !== undefined ? { tokens } : {}) });
+      if (!loopback.test(opts.host) && !tokens) process.stderr.write(`warning: listening on ${opts.host} with no authentication: anyone who can reach it can read, write and drop data\n`);
       const address = await app.listen({ host: opts.host, port: parseInteger('--port', opts.port) });
       process.stderr.write(`strata: serving ${db.store.location} on ${address}\n`);
       // Finish in-flight requests (commits included), then release the store.

@@ -49,9 +49,10 @@ export function rowRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
         throw e;
       }
       let r;
+      let bytes = 0;
       try {
         r = await db.ingest(request.params.name, request.body as Readable, format, {
-          ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}),
+          ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}), onBytes: (n) => { bytes = n; },
         });
       } catch (e) {
         metrics.rejected.inc({ code: isStrataError(e) ? e.code : 'STRATA_ERR_INTERNAL' });
@@ -60,7 +61,7 @@ export function rowRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
         release();
       }
       if (r.duplicate) metrics.duplicates.inc();
-      else { metrics.commits.inc(); metrics.rowsIngested.inc(r.rows); }
+      else { metrics.commits.inc(); metrics.rowsIngested.inc(r.rows); metrics.bytesIngested.inc(bytes); }
       return { version: r.version, rows: r.rows, duplicate: r.duplicate };
     });
   };
