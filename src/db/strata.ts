@@ -223,8 +223,10 @@ export class Strata {
               const earlier = taken.get(p.writer);
               if (earlier && p.seq! <= earlier.seq) {
                 // The same writer twice in one group: only a true retry of the batch before it is a duplicate.
-                outcome.push(p.seq === earlier.seq && p.digest === earlier.digest ? null : new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${p.writer} sent seq ${String(p.seq)} again with different content, or behind a seq it sent at the same time`, { dataset: name, writer: p.writer, seq: p.seq }));
-                if (outcome[outcome.length - 1] === null) outcome[outcome.length - 1] = { version: -1, rows: p.rows, duplicate: true, chunks: 0 };
+                // version -1: filled in below with the version of the batch it repeats.
+                outcome.push(p.seq === earlier.seq && p.digest === earlier.digest
+                  ? { version: -1, rows: p.rows, duplicate: true, chunks: 0 }
+                  : new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${p.writer} sent seq ${String(p.seq)} again with different content, or behind a seq it sent at the same time`, { dataset: name, writer: p.writer, seq: p.seq }));
                 continue;
               }
               try {
