@@ -6,6 +6,11 @@ function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** One CSV line, without its line break. */
+export function csvLine(cells: readonly unknown[]): string {
+  return cells.map(csvCell).join(',');
+}
+
 export function renderCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n');
+  return [csvLine(header), ...rows.map(csvLine)].join('\n');
 }

@@ -3,7 +3,6 @@
  * The CLI and (later) the HTTP server talk only to this.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Batch } from '../chunk/batch.js';
 import type { EncodedChunk } from '../chunk/chunk.js';
 import { chunkBatch } from '../chunk/chunk.js';
@@ -19,13 +18,13 @@ import { parseBatch } from '../ingest/parse.js';
 import type { Column, DatasetSchema } from '../schema/schema.js';
 import { makeSchema } from '../schema/schema.js';
 import type { QueryResult, ScanSource } from '../sql/query.js';
-import { runQuery } from '../sql/query.js';
-import { openSandbox } from '../sql/sandbox.js';
-import { registerScanFunction } from '../sql/scan.js';
+import { QueryRunner } from '../sql/runner.js';
+import type { RunOptions, TimedCursor } from '../sql/runner.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import { bucketOf } from '../storage/store.js';
 import { VersionLog } from '../versions/log.js';
+import { HeadWatcher } from '../versions/watch.js';
 import type { CommitKind, VersionRecord } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
 
@@ -33,8 +32,6 @@ export interface StrataOptions {
   /** A store location (path, `memory:`, URL) or an open store. Default `./strata-data`. */
   store?: string | Store;
   limits?: Partial<Limits>;
-  /** DuckDB threads for queries. */
-  threads?: number;
 }
 
 export interface CreateDatasetInput {
@@ -90,10 +87,6 @@ export interface VersionInfo {
   appends: { writer: string; seq: number }[];
 }
 
-const chunkWritesInFlightMax = 8;
-/** Batches one group commit takes at most. */
-const groupCommitBatchesMax = 256;
-
 interface PendingAppend {
   writer: string | undefined;
   seq: number | undefined;
@@ -111,22 +104,25 @@ export class Strata {
   readonly store: Store;
   private readonly log: VersionLog;
   private readonly reader: ChunkReader;
-  private duck: Promise<{ instance: DuckDBInstance; setup: DuckDBConnection }> | null = null;
+  private readonly queries: QueryRunner;
+  private readonly watcher: HeadWatcher;
   private pool: WorkerPool | null = null;
   /** Appends waiting for their group commit, per dataset. */
   private readonly pending = new Map<string, PendingAppend[]>();
 
-  private constructor(store: Store, limits: Limits, private readonly threads: number) {
+  private constructor(store: Store, limits: Limits) {
     this.store = store;
     this.limits = limits;
-    this.log = new VersionLog(store, limits.commitRetriesMax);
+    this.queries = new QueryRunner(limits);
+    this.watcher = new HeadWatcher((name) => this.log.headVersion(name), limits.feedPollMs);
+    this.log = new VersionLog(store, limits.commitRetriesMax, (name, version) => this.watcher.committed(name, version));
     this.reader = new ChunkReader(store, limits.chunkCacheBytesMax);
   }
 
   static async open(options: StrataOptions = {}): Promise<Strata> {
     const limits = resolveLimits(options.limits);
-    const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? process.env.STRATA_STORE ?? undefined);
-    return new Strata(store, limits, options.threads ?? 2);
+    const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? process.env.STRATA_STORE ?? undefined, limits);
+    return new Strata(store, limits);
   }
 
   async createDataset(name: string, input: CreateDatasetInput): Promise<DatasetInfo> {
@@ -181,6 +177,7 @@ export class Strata {
   /** Appends a validated batch (its columns must follow `schema`, the head schema it was parsed with). */
   async append(name: string, batch: Batch, options: AppendOptions, schema: DatasetSchema): Promise<AppendResult> {
     const { writer, seq } = checkIdempotency(options);
+    if (batch.rows === 0) throw new StrataError('STRATA_ERR_EMPTY_BATCH', `the batch for ${name} has no rows; nothing was written`, { dataset: name });
     const salt = writer !== undefined ? `${writer}\0${seq!}` : randomBytes(16).toString('hex');
     const chunks = chunkBatch(batch, schema, salt, this.limits.statsStringBytesMax);
     const digest = batchDigest(chunks, batch.rows);
@@ -207,7 +204,7 @@ export class Strata {
     for (;;) {
       const queue = this.pending.get(name) ?? [];
       if (queue.length === 0) { this.pending.delete(name); return; }
-      const group = queue.slice(0, groupCommitBatchesMax);
+      const group = queue.slice(0, this.limits.groupCommitBatchesMax);
       let outcome: (AppendResult | StrataError | null)[] = [];
       try {
         await this.log.commit<void>(name, async (head) => {
@@ -289,7 +286,7 @@ export class Strata {
         await this.store.putChunk({ dataset: name, partition: c.ref.partition, chunk: c.ref.id, bucket }, c.blobs);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(chunkWritesInFlightMax, chunks.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.limits.chunkWritesInFlightMax, chunks.length) }, worker));
   }
 
   async versions(name: string): Promise<VersionInfo[]> {
@@ -298,6 +295,15 @@ export class Strata {
     const out: VersionInfo[] = [];
     for (let v = 0; v <= head; v++) out.push(versionInfo(await this.log.record(name, v)));
     return out;
+  }
+
+  /**
+   * Calls `onHead` whenever the dataset's head moves beyond `seen` (at once for this process's
+   * commits, within feedPollMs for others'); `onError` when the dataset is dropped. Returns the way to stop.
+   */
+  watch(name: string, seen: number, onHead: (head: number) => void, onError: (e: Error) => void): () => void {
+    validateName('dataset', name);
+    return this.watcher.watch(name, seen, onHead, onError);
   }
 
   /** The newest version of a dataset. */
@@ -352,36 +358,23 @@ export class Strata {
     });
   }
 
-  private duckdb(): Promise<{ instance: DuckDBInstance; setup: DuckDBConnection }> {
-    this.duck ??= (async () => {
-      const instance = await openSandbox({ threads: this.threads });
-      const setup = await instance.connect();
-      registerScanFunction(setup);
-      return { instance, setup };
-    })();
-    return this.duck;
-  }
-
   /**
    * Runs one read-only SELECT; datasets are tables, `AT (VERSION => n)` / `AT (TIMESTAMP => t)` travel in time.
    * `pushdown: false` scans everything and `engine: false` leaves aggregation to DuckDB (answers are the
    * same; the switches exist to prove that).
    */
-  async sql(text: string, options: { pushdown?: boolean; engine?: boolean; delta?: { dataset: string; version: number } } = {}): Promise<QueryResult> {
-    const { instance } = await this.duckdb();
-    const con = await instance.connect();
-    let timedOut = false;
-    // DuckDB checks for interruption between vectors, so even a long join or sort stops promptly.
-    const timer = setTimeout(() => { timedOut = true; con.interrupt(); }, this.limits.queryMsMax);
-    try {
-      return await runQuery(con, this.scanSource(options.delta), text, { resultRowsMax: this.limits.resultRowsMax, pushdown: options.pushdown ?? true, engine: options.engine ?? true });
-    } catch (e) {
-      if (timedOut) throw new StrataError('STRATA_ERR_QUERY_TIMEOUT', `the query ran longer than queryMsMax = ${this.limits.queryMsMax} ms and was interrupted`, { limit: 'queryMsMax' }, { cause: e });
-      throw e;
-    } finally {
-      clearTimeout(timer);
-      con.closeSync();
-    }
+  sql(text: string, options: RunOptions & { delta?: { dataset: string; version: number } } = {}): Promise<QueryResult> {
+    return this.queries.run(this.scanSource(options.delta), text, options);
+  }
+
+  /** Like `sql`, but the answer is read batch by batch (the caller must close the cursor). */
+  query(text: string, options: RunOptions = {}): Promise<TimedCursor> {
+    return this.queries.open(this.scanSource(), text, options);
+  }
+
+  /** Queries running or waiting for their turn. */
+  queryDepth(): number {
+    return this.queries.depth;
   }
 
   /** With `delta`, that dataset reads as only the rows its version `delta.version` added (continuous queries). */
@@ -398,8 +391,11 @@ export class Strata {
       },
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),
-      scan: (snapshot, columns, predicates) => scanSnapshot(this.reader, snapshot, columns, predicates,
-        this.limits.scanWorkers > 0 ? { pool: () => (this.pool ??= new WorkerPool(this.limits.scanWorkers)), rowsMin: this.limits.scanWorkerRowsMin } : undefined),
+      datasets: () => this.store.listDatasets(),
+      scan: (snapshot, columns, predicates) => scanSnapshot(this.reader, snapshot, columns, predicates, {
+        readsInFlightMax: this.limits.scanReadsInFlightMax,
+        ...(this.limits.scanWorkers > 0 ? { workers: { pool: () => (this.pool ??= new WorkerPool(this.limits.scanWorkers)), rowsMin: this.limits.scanWorkerRowsMin } } : {}),
+      }),
     };
   }
 
@@ -416,12 +412,8 @@ export class Strata {
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = null;
-    if (this.duck) {
-      const { instance, setup } = await this.duck;
-      setup.closeSync();
-      instance.closeSync();
-      this.duck = null;
-    }
+    await this.queries.close();
+    this.watcher.close();
     await this.store.close();
   }
 }

@@ -39,16 +39,20 @@ export interface ScanStats {
   workers: number;
 }
 
-/** Reads in flight at once: enough to hide storage latency without holding everything in memory at once. */
-const readsInFlightMax = 16;
-
 export interface ScanWorkers {
   pool: () => WorkerPool;
   /** Rows of surviving chunks from which the workers are worth using. */
   rowsMin: number;
 }
 
-export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], workers?: ScanWorkers): Promise<{ chunks: ScanChunk[]; stats: ScanStats }> {
+export interface ScanOptions {
+  /** Chunk reads in flight at once (scanReadsInFlightMax): enough to hide storage latency, not everything in memory at once. */
+  readsInFlightMax: number;
+  workers?: ScanWorkers;
+}
+
+export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], options: ScanOptions): Promise<{ chunks: ScanChunk[]; stats: ScanStats }> {
+  const { readsInFlightMax, workers } = options;
   const schema = snapshot.schema;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const keyIndex = new Map(schema.partitionKey.map((k, i) => [k, i]));

@@ -101,10 +101,12 @@ export class BatchBuilder {
     return row;
   }
 
-  private fail(place: Place, col: number, reason: string, value: unknown): never {
+  /** Refuses the batch because of one value, naming its line (or row) and column. */
+  reject(_row: number, col: number, place: Place, reason: string, value: unknown): never {
     const name = this.builders[col]!.name;
+    const text = typeof value === 'string' ? value : typeof value === 'bigint' ? value.toString() : (JSON.stringify(value) ?? String(value));
     throw new StrataError('STRATA_ERR_BAD_ROW', `${where(place)}, column ${name} (${this.builders[col]!.type}): ${reason}`, {
-      dataset: this.dataset, column: name, ...place, value: typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), reason,
+      dataset: this.dataset, column: name, ...place, value: text, reason,
     });
   }
 
@@ -114,7 +116,7 @@ export class BatchBuilder {
     const b = this.builders[col]!;
     if (b.type === 'string') { (b.values as (string | null)[])[row] = text; b.isNull[row] = 0; return; }
     const p = textParsers[b.type](text);
-    if (!p.ok) this.fail(place, col, p.reason, text);
+    if (!p.ok) this.reject(row, col, place, p.reason, text);
     (b.values as Float64Array)[row] = p.value as number;
     b.isNull[row] = 0;
   }
@@ -124,7 +126,7 @@ export class BatchBuilder {
     if (value === null || value === undefined) return;
     const b = this.builders[col]!;
     const p = jsParsers[b.type](value);
-    if (!p.ok) this.fail(place, col, p.reason, value);
+    if (!p.ok) this.reject(row, col, place, p.reason, value);
     if (b.type === 'string') (b.values as (string | null)[])[row] = p.value as string;
     else (b.values as Float64Array)[row] = p.value as number;
     b.isNull[row] = 0;

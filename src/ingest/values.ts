@@ -40,7 +40,11 @@ export function parseInt64Text(s: string): Parsed<bigint> {
 
 export function parseFloat64Text(s: string): Parsed<number> {
   const t = s.trim();
-  if (floatText.test(t)) return ok(Number(t));
+  if (floatText.test(t)) {
+    const n = Number(t);
+    // A literal beyond the range (1e400) is refused, as JSON input refuses it; infinities are spelled out.
+    return Number.isFinite(n) ? ok(n) : bad(`${t} is outside the float64 range`);
+  }
   switch (t.toLowerCase()) {
     case 'nan': return ok(NaN);
     case 'inf': case 'infinity': case '+inf': case '+infinity': return ok(Infinity);
@@ -74,7 +78,9 @@ export function parseTimestampText(s: string): Parsed<number> {
   if (zone && zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
+    const oh = Number(digits.slice(0, 2)); const om = Number(digits.slice(2) || '0');
+    if (oh > 23 || om > 59) return bad(`${JSON.stringify(s)} has an offset ${zone} beyond ±23:59`);
+    const offset = oh * 60 + om;
     ms -= sign * offset * 60_000;
   }
   return checkMs(ms, s);
@@ -146,5 +152,6 @@ export function fromJsString(v: unknown): Parsed<string> {
 
 function describe(v: unknown): string {
   if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  if (typeof v === 'bigint') return v.toString();
   return JSON.stringify(v) ?? String(v);
 }

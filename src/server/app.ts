@@ -23,7 +23,13 @@ export interface AppOptions {
 }
 
 export async function buildApp(db: Strata, options: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Row uploads are streams with their own limit (batchBytesMax); this bounds every other body.
+    bodyLimit: db.limits.requestBodyBytesMax,
+    // The whole request, body included, must arrive within requestMsMax (slow-drip uploads end there).
+    requestTimeout: db.limits.requestMsMax,
+  });
 
   app.setErrorHandler((caught, request, reply) => {
     const error = caught as Error & { code?: string; statusCode?: number; validation?: unknown };
@@ -31,7 +37,9 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
     if (isStrataError(error)) e = error;
     else if (error.validation) e = new StrataError('STRATA_ERR_INVALID_ARGUMENT', error.message);
     else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new StrataError('STRATA_ERR_UNSUPPORTED_MEDIA_TYPE', `${request.method} ${request.url} does not read ${String(request.headers['content-type'])}`);
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new StrataError('STRATA_ERR_LIMIT_EXCEEDED', error.message, { limit: 'batchBytesMax' });
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      e = new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the request body is larger than requestBodyBytesMax = ${db.limits.requestBodyBytesMax} bytes`, { limit: 'requestBodyBytesMax' });
+    }
     else if (error.statusCode !== undefined && error.statusCode < 500) e = new StrataError('STRATA_ERR_INVALID_ARGUMENT', error.message);
     else {
       request.log.error(error);
@@ -48,7 +56,8 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   await app.register(swagger, { openapi: { info: { title: 'Strata HTTP API', version: '0.1.0' } } });
   app.get('/docs/json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
   const metrics = new Metrics(db);
-  app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok', store: db.store.location }));
+  // Public, so it says nothing about the deployment (not even where the store is).
+  app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok' }));
   app.get('/metrics', { config: { role: 'read' } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(datasetRoutes(db));
   await app.register(rowRoutes(db, metrics));

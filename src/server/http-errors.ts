@@ -10,6 +10,7 @@ const statusByCode: Record<ErrorCode, number> = {
   STRATA_ERR_COLUMN_EXISTS: 409,
   STRATA_ERR_BAD_ROW: 400,
   STRATA_ERR_BAD_FORMAT: 400,
+  STRATA_ERR_EMPTY_BATCH: 400,
   STRATA_ERR_UNKNOWN_COLUMN: 400,
   STRATA_ERR_SEQ_CONFLICT: 409,
   STRATA_ERR_VERSION_NOT_FOUND: 404,
@@ -33,7 +34,8 @@ const statusByCode: Record<ErrorCode, number> = {
 };
 
 export function httpStatus(e: StrataError): number {
-  // A batch over its size or row limit is "payload too large"; other limits are a bad request.
-  if (e.code === 'STRATA_ERR_LIMIT_EXCEEDED' && typeof e.details.limit === 'string' && e.details.limit.startsWith('batch')) return 413;
+  // A body over its size or row limit is "payload too large"; other limits are a bad request.
+  if (e.code === 'STRATA_ERR_LIMIT_EXCEEDED' && typeof e.details.limit === 'string' && /^(batch|requestBody)/.test(e.details.limit)) return 413;
+  if (e.code === 'STRATA_ERR_LIMIT_EXCEEDED' && e.details.limit === 'uploadIdleMsMax') return 408;
   return statusByCode[e.code];
 }

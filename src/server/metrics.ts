@@ -23,7 +23,8 @@ export class Metrics {
   observeQueue(depth: () => number): void { this.queueDepth = depth; }
 
   constructor(db: Strata) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'strata_process_' });
+    // prom-client's names already begin process_ / nodejs_, so the prefix is strata_ alone.
+    collectDefaultMetrics({ register: this.registry, prefix: 'strata_' });
     const registry = this.registry;
     new Gauge({
       name: 'strata_chunk_cache_hit_ratio', help: 'Decoded-chunk cache hits / lookups since start', registers: [registry],

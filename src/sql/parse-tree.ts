@@ -2,13 +2,17 @@
  * What Strata needs from DuckDB's own parse of a query
  * (`json_serialize_sql`): the table references to bind to datasets (with
  * their AT clauses and text offsets), and the column names the query
- * mentions, so a scan reads only the columns it may need.
+ * mentions, so a scan reads only the columns it may need. Offsets in the
+ * text are never used: DuckDB may have normalised the text before parsing it
+ * (Unicode spaces), so they need not point into what the user sent.
  *
  * json_serialize_sql only serializes SELECT statements, which is also how
  * anything but a single read-only SELECT is refused.
  */
 import { StrataError } from '../core/errors.js';
 import type { DuckDBConnection } from './sandbox.js';
+import { serializeSql } from './tree.js';
+import type { ParsedSql } from './tree.js';
 
 export interface TableRef {
   table: string;
@@ -16,16 +20,19 @@ export interface TableRef {
   catalog: string;
   alias: string;
   columnAliases: string[];
-  at: { unit: string } | null;
-  /** Offset of the reference in the SQL text (JavaScript string index). */
-  location: number;
-  /** The reference's node in the parse tree (identity used to find its WHERE). */
+  /** The AT clause: its unit and its expression as a lossless node (see tree.ts). */
+  at: { unit: string; expr: unknown } | null;
+  /** The reference's node in the plain parse tree (identity used to find its WHERE). */
   node: object;
+  /** The same node in the lossless tree (identity used to replace it). */
+  lossless: object;
 }
 
 export interface QueryShape {
   /** The parsed statement. */
   root: unknown;
+  /** The parse, plain and lossless. */
+  parsed: ParsedSql;
   tables: TableRef[];
   cteNames: Set<string>;
   /** Lower-cased names from every column reference. */
@@ -37,9 +44,8 @@ export interface QueryShape {
 type Json = { [k: string]: unknown };
 
 export async function parseQuery(con: DuckDBConnection, sql: string): Promise<QueryShape> {
-  const reader = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-  const text = reader.getRows()[0]?.[0];
-  const tree = JSON.parse(String(text)) as Json;
+  const parsed = await serializeSql(con, sql);
+  const tree = parsed.plain;
   if (tree.error) {
     const message = String(tree.error_message ?? 'cannot parse the query');
     // DuckDB's serializer refuses every statement but SELECT with its own error type for that.
@@ -52,27 +58,27 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Qu
   if (!Array.isArray(statements) || statements.length !== 1) {
     throw new StrataError('STRATA_ERR_SQL_READ_ONLY', `exactly one SELECT statement may be run, found ${Array.isArray(statements) ? statements.length : 0}`);
   }
-  const shape: QueryShape = { root: (statements[0] as Json).node, tables: [], cteNames: new Set(), columnNames: new Set(), needsAllColumns: false };
-  const byteToIndex = utf8OffsetMap(sql);
-  visit(statements[0], shape, byteToIndex);
+  const shape: QueryShape = { root: (statements[0] as Json).node, parsed, tables: [], cteNames: new Set(), columnNames: new Set(), needsAllColumns: false };
+  visit(statements[0], shape);
   return shape;
 }
 
-function visit(node: unknown, shape: QueryShape, toIndex: (byteOffset: number) => number): void {
-  if (Array.isArray(node)) { for (const n of node) visit(n, shape, toIndex); return; }
+function visit(node: unknown, shape: QueryShape): void {
+  if (Array.isArray(node)) { for (const n of node) visit(n, shape); return; }
   if (node === null || typeof node !== 'object') return;
   const n = node as Json;
   if (n.type === 'BASE_TABLE' && typeof n.table_name === 'string') {
     const at = n.at_clause as Json | null | undefined;
+    const lossless = shape.parsed.counterpart.get(n)!;
     shape.tables.push({
       table: n.table_name,
       schema: String(n.schema_name ?? ''),
       catalog: String(n.catalog_name ?? ''),
       alias: String(n.alias ?? ''),
       columnAliases: (n.column_name_alias as string[] | undefined) ?? [],
-      at: at ? { unit: String(at.unit) } : null,
-      location: toIndex(Number(n.query_location)),
+      at: at ? { unit: String(at.unit), expr: (lossless.at_clause as Json).expr } : null,
       node: n,
+      lossless,
     });
   }
   if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names)) {
@@ -83,22 +89,6 @@ function visit(node: unknown, shape: QueryShape, toIndex: (byteOffset: number) =
   if (Array.isArray(n.using_columns)) for (const c of n.using_columns as string[]) shape.columnNames.add(c.toLowerCase());
   const cte = n.cte_map as Json | undefined;
   if (cte && Array.isArray(cte.map)) for (const e of cte.map as Json[]) shape.cteNames.add(String(e.key).toLowerCase());
-  for (const v of Object.values(n)) if (v !== null && typeof v === 'object') visit(v, shape, toIndex);
-}
-
-/** DuckDB reports offsets in bytes of UTF-8; JavaScript strings index UTF-16 units. */
-function utf8OffsetMap(sql: string): (byteOffset: number) => number {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(sql)) return (b) => b;
-  const map: number[] = [];
-  let bytes = 0;
-  for (let i = 0; i < sql.length; i++) {
-    map[bytes] = i;
-    const cp = sql.codePointAt(i)!;
-    const len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    bytes += len;
-    if (cp >= 0x10000) i++;
-  }
-  map[bytes] = sql.length;
-  return (b) => map[b] ?? -1;
+  // An AT clause's expression is evaluated on its own (tree.ts), not bound to datasets.
+  for (const [k, v] of Object.entries(n)) if (k !== 'at_clause' && v !== null && typeof v === 'object') visit(v, shape);
 }

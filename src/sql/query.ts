@@ -1,17 +1,19 @@
 /**
  * Running one SQL query: parse it with DuckDB, bind each dataset reference
- * (at its version) to a prepared strata_scan, rewrite the text, run it in the
- * sandbox, and return JSON-safe rows.
+ * (at its version) to a prepared strata_scan by replacing its node in the
+ * parse tree (tree.ts), have DuckDB print the bound tree, and run that as a
+ * single prepared statement in the sandbox. The answer is read as a cursor,
+ * one DuckDB vector at a time, so a large result never sits whole in memory.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { JsonDuckDBValueConverter } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { StrataError, isStrataError } from '../core/errors.js';
 import { namePattern } from '../core/names.js';
 import type { Column } from '../schema/schema.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import { parseQuery } from './parse-tree.js';
-import type { QueryShape } from './parse-tree.js';
+import type { QueryShape, TableRef } from './parse-tree.js';
 import { normalizeJson } from './result-json.js';
-import { applyReplacements, refExtent } from './rewrite.js';
 import type { Predicate } from '../engine/predicate.js';
 import type { ScanChunk, ScanStats } from '../engine/scan.js';
 import { collectScopes, extractPredicates } from './pushdown.js';
@@ -19,6 +21,7 @@ import { aggregate } from '../engine/aggregate.js';
 import { planAggregate } from './aggregate-plan.js';
 import { shapeRows } from './engine-aggregate.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
+import { atClauseSelect, printSelect, replaceNodes, scanNode } from './tree.js';
 
 /** What the SQL layer needs from the database below it. */
 export interface ScanSource {
@@ -27,6 +30,8 @@ export interface ScanSource {
   snapshot(dataset: string, version?: number): Promise<Snapshot>;
   versionAt(dataset: string, timeMs: number): Promise<number>;
   scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[]): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
+  /** Dataset names, to say which exist when a query names one that does not. */
+  datasets(): Promise<string[]>;
 }
 
 export interface ResultColumn { name: string; type: string }
@@ -50,35 +55,59 @@ export interface QueryExplain {
 
 export interface QueryOptions {
   resultRowsMax: number;
+  /** Dataset references one query may make (each is a snapshot read and a scan). */
+  queryDatasetRefsMax: number;
   /** Apply WHERE conjuncts in the scan (prune and filter). Off only to compare answers. */
   pushdown: boolean;
   /** Compute recognized aggregate queries in the engine. Off only to compare answers. */
   engine: boolean;
 }
 
-async function evalScalar(con: DuckDBConnection, sqlExpr: string): Promise<unknown> {
-  try {
-    const r = await con.runAndReadAll(`SELECT ${sqlExpr}`);
-    return r.getRowsJson()[0]?.[0];
-  } catch (e) {
-    throw new StrataError('STRATA_ERR_SQL_EXECUTION', `cannot evaluate the AT clause: ${(e as Error).message}`);
-  }
+/** Some rows of an answer: JSON forms, and (from DuckDB) the typed values column by column. */
+export interface ResultBatch {
+  rows: JsonValue[][];
+  /** DuckDB's values (bigint for 64-bit integers, timestamp objects with micros, ...) column-major; absent for engine answers. */
+  values?: () => unknown[][];
 }
 
-async function resolveVersion(con: DuckDBConnection, source: ScanSource, dataset: string, unit: string, expr: string): Promise<number> {
-  switch (unit.toUpperCase()) {
-    case 'VERSION': {
-      const v = Number(await evalScalar(con, `CAST((${expr}) AS BIGINT)`));
-      if (!Number.isSafeInteger(v)) throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `AT (VERSION => ${expr}) is not a version number`, { dataset });
-      return v;
-    }
-    case 'TIMESTAMP': {
-      const ms = Number(await evalScalar(con, `epoch_ms(CAST((${expr}) AS TIMESTAMP))`));
-      return source.versionAt(dataset, ms);
-    }
-    default:
-      throw new StrataError('STRATA_ERR_SQL_PARSE', `AT (${unit} => ...) is not supported: use VERSION or TIMESTAMP`, { dataset });
+/** An answer read batch by batch. `close` must be called (it releases the scans). */
+export interface QueryCursor {
+  readonly columns: ResultColumn[];
+  readonly types: DuckDBType[];
+  readonly explain: QueryExplain;
+  next(): Promise<ResultBatch | null>;
+  close(): void;
+}
+
+function limitError(options: QueryOptions): StrataError {
+  return new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the result has more than resultRowsMax = ${options.resultRowsMax} rows; add a LIMIT or aggregate`, { limit: 'resultRowsMax' });
+}
+
+/** Runs a single expression (the AT clause's, placed into a template tree) as one prepared statement. */
+async function evalAt(con: DuckDBConnection, ref: TableRef, dataset: string): Promise<unknown> {
+  const unit = ref.at!.unit.toUpperCase();
+  if (unit !== 'VERSION' && unit !== 'TIMESTAMP') {
+    throw new StrataError('STRATA_ERR_SQL_PARSE', `AT (${ref.at!.unit} => ...) is not supported: use VERSION or TIMESTAMP`, { dataset });
   }
+  const sql = await atClauseSelect(con, scanFunctionName, unit, ref.at!.expr);
+  let value: unknown;
+  try {
+    const prepared = await con.prepare(sql);
+    try { value = (await prepared.runAndReadAll()).getRowsJson()[0]?.[0]; } finally { prepared.destroySync(); }
+  } catch (e) {
+    throw new StrataError('STRATA_ERR_SQL_EXECUTION', `cannot evaluate the AT clause of ${dataset}: ${cleanMessage((e as Error).message, new Map())}`, { dataset });
+  }
+  if (value === null || value === undefined) {
+    throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `AT (${unit} => ...) on ${dataset} is NULL; give a ${unit === 'VERSION' ? 'version number' : 'point in time'}`, { dataset });
+  }
+  return value;
+}
+
+async function resolveVersion(con: DuckDBConnection, source: ScanSource, ref: TableRef, dataset: string): Promise<number> {
+  const value = Number(await evalAt(con, ref, dataset));
+  if (ref.at!.unit.toUpperCase() === 'TIMESTAMP') return source.versionAt(dataset, value);
+  if (!Number.isSafeInteger(value) || value < 0) throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `AT (VERSION => ${String(value)}) is not a version number of ${dataset}`, { dataset });
+  return value;
 }
 
 function neededColumns(shape: QueryShape, all: readonly Column[], tableNames: string[]): Column[] {
@@ -86,26 +115,48 @@ function neededColumns(shape: QueryShape, all: readonly Column[], tableNames: st
   return whole ? [...all] : all.filter((c) => shape.columnNames.has(c.name));
 }
 
-export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: string, options: QueryOptions): Promise<QueryResult> {
+/**
+ * DuckDB's message about the bound query, speaking of the user's query: the
+ * scan tokens become dataset names, and the quoted text of the bound query
+ * (which the user never wrote) is left out.
+ */
+export function cleanMessage(message: string, tokens: ReadonlyMap<string, string>): string {
+  let m = message.split(/\n+LINE \d+:/)[0]!.trimEnd();
+  m = m.replace(new RegExp(`${scanFunctionName}\\('([0-9a-f]*)'\\)`, 'g'), (_, t: string) => tokens.get(t) ?? 'a dataset');
+  return m;
+}
+
+async function unknownDataset(source: ScanSource, name: string): Promise<StrataError> {
+  const names = await source.datasets();
+  const listed = names.length === 0 ? 'the store has no datasets' : `datasets: ${names.slice(0, 20).join(', ')}${names.length > 20 ? `, ... (${names.length})` : ''}`;
+  return new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `no dataset named ${name} (${listed})`, { dataset: name });
+}
+
+/** Binds the query's dataset references and opens its answer as a cursor. */
+export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: string, options: QueryOptions): Promise<QueryCursor> {
   const t0 = performance.now();
   const shape = await parseQuery(con, sql);
+  if (shape.tables.length > options.queryDatasetRefsMax) {
+    throw new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the query references ${shape.tables.length} tables; queryDatasetRefsMax = ${options.queryDatasetRefsMax}`, { limit: 'queryDatasetRefsMax' });
+  }
   const scopes = options.pushdown ? collectScopes(shape.root) : new Map();
-  const tokens: string[] = [];
+  const tokens = new Map<string, string>();
+  const release = (): void => { for (const t of tokens.keys()) releaseScan(t); tokens.clear(); };
   const scans: ScanStats[] = [];
   const t1 = performance.now();
   try {
-    const replacements: { start: number; end: number; text: string }[] = [];
+    const swap = new Map<object, unknown>();
+    const root = shape.parsed.counterpart.get(shape.root as object)!;
     for (const ref of shape.tables) {
       const name = ref.table.toLowerCase();
       if (ref.catalog || (ref.schema && ref.schema.toLowerCase() !== 'main')) continue;
+      if (shape.cteNames.has(name) && !ref.at) continue;
+      // A file path is DuckDB's (a replacement scan), and the sandbox refuses it there.
+      if (!namePattern.test(name) && /[./\\:]/.test(name)) continue;
       // The head snapshot doubles as the existence check: one round of head checks per dataset.
-      const head = shape.cteNames.has(name) || !namePattern.test(name) ? null : await source.head(name);
-      if (!head) {
-        if (ref.at) throw new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `AT clause on ${ref.table}, which is not a dataset`, { dataset: ref.table });
-        continue;
-      }
-      const extent = refExtent(sql, ref);
-      const version = ref.at && extent.atExpr !== null ? await resolveVersion(con, source, name, ref.at.unit, extent.atExpr) : undefined;
+      const head = namePattern.test(name) ? await source.head(name) : null;
+      if (!head) throw await unknownDataset(source, ref.table);
+      const version = ref.at ? await resolveVersion(con, source, ref, name) : undefined;
       const snapshot = version === undefined || version === head.version ? head : await source.snapshot(name, version);
       const columns = neededColumns(shape, snapshot.schema.columns, [name, ref.alias]);
       const scope = scopes.get(ref.node);
@@ -117,49 +168,97 @@ export async function runQuery(con: DuckDBConnection, source: ScanSource, sql: s
         const { chunks, stats } = await source.scan(snapshot, wanted, predicates);
         const groups = aggregate(chunks, plan.keys, plan.aggs);
         const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks: [] });
-        tokens.push(token);
-        const alias = extent.aliasText || name;
+        tokens.set(token, name);
         const t2 = performance.now();
-        const empty = await con.runAndReadAll(applyReplacements(sql, [{ start: extent.start, end: extent.end, text: `${scanFunctionName}('${token}') AS ${alias}${extent.columnAliasText}` }]));
+        const node = await scanNode(con, scanFunctionName, ref.lossless as { [k: string]: unknown }, token);
+        const empty = await runPrepared(con, await printSelect(con, replaceNodes(root, new Map([[ref.lossless, node]]))), tokens);
         const resultColumns = empty.columnNames().map((n, i) => ({ name: n, type: empty.columnTypes()[i]!.toString() }));
         const rows = shapeRows(plan, groups, resultColumns);
         if (rows) {
-          if (rows.length > options.resultRowsMax) {
-            throw new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the result has more than resultRowsMax = ${options.resultRowsMax} rows; add a LIMIT or aggregate`, { limit: 'resultRowsMax' });
-          }
-          return { columns: resultColumns, rows, explain: { path: 'engine-aggregate', scans: [stats], parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: performance.now() - t2 } };
+          release();
+          if (rows.length > options.resultRowsMax) throw limitError(options);
+          const explain = { path: 'engine-aggregate', scans: [stats], parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: performance.now() - t2 };
+          return rowsCursor(resultColumns, empty.columnTypes(), rows, explain);
         }
       }
       const { chunks, stats } = await source.scan(snapshot, columns, predicates);
       scans.push(stats);
       const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks });
-      tokens.push(token);
-      const alias = extent.aliasText || name;
-      replacements.push({ start: extent.start, end: extent.end, text: `${scanFunctionName}('${token}') AS ${alias}${extent.columnAliasText}` });
+      tokens.set(token, name);
+      swap.set(ref.lossless, await scanNode(con, scanFunctionName, ref.lossless as { [k: string]: unknown }, token));
     }
-    const rewritten = applyReplacements(sql, replacements);
+    const bound = await printSelect(con, replaceNodes(root, swap));
     const t2 = performance.now();
-    let reader;
+    const prepared = await prepare(con, bound, tokens);
+    let result;
     try {
-      reader = await con.streamAndReadUntil(rewritten, options.resultRowsMax + 1);
+      result = await prepared.stream();
     } catch (e) {
-      throw new StrataError('STRATA_ERR_SQL_EXECUTION', (e as Error).message.replace(new RegExp(`${scanFunctionName}\\('[0-9a-f]+'\\)`, 'g'), 'dataset'));
+      prepared.destroySync();
+      throw duckError(e, tokens);
     }
-    if (reader.currentRowCount > options.resultRowsMax) {
-      throw new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the result has more than resultRowsMax = ${options.resultRowsMax} rows; add a LIMIT or aggregate`, { limit: 'resultRowsMax' });
-    }
-    const names = reader.columnNames();
-    const types = reader.columnTypes();
-    const rows = (reader.getRowsJson() as JsonValue[][]).map((row) => row.map((v, c) => normalizeJson(v, types[c]!)));
-    const t3 = performance.now();
+    const types = result.columnTypes();
+    const columns = result.columnNames().map((name, i) => ({ name, type: types[i]!.toString() }));
+    const explain: QueryExplain = { path: 'duckdb-scan', scans, parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: 0 };
+    let rowCount = 0;
+    let done = false;
     return {
-      columns: names.map((name, i) => ({ name, type: types[i]!.toString() })), rows,
-      explain: { path: 'duckdb-scan', scans, parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: t3 - t2 },
+      columns, types, explain,
+      async next() {
+        if (done) return null;
+        let chunk;
+        try { chunk = await result.fetchChunk(); } catch (e) { throw duckError(e, tokens); }
+        explain.duckdbMs = performance.now() - t2;
+        if (!chunk || chunk.rowCount === 0) { done = true; return null; }
+        rowCount += chunk.rowCount;
+        if (rowCount > options.resultRowsMax) throw limitError(options);
+        const rows = (chunk.convertRows(JsonDuckDBValueConverter) as JsonValue[][]).map((row) => row.map((v, c) => normalizeJson(v, types[c]!)));
+        return { rows, values: () => chunk.getColumns() };
+      },
+      close() { done = true; prepared.destroySync(); release(); },
     };
   } catch (e) {
+    release();
     if (isStrataError(e)) throw e;
-    throw new StrataError('STRATA_ERR_SQL_EXECUTION', (e as Error).message);
-  } finally {
-    for (const t of tokens) releaseScan(t);
+    throw duckError(e, tokens);
   }
+}
+
+function rowsCursor(columns: ResultColumn[], types: DuckDBType[], rows: JsonValue[][], explain: QueryExplain): QueryCursor {
+  let sent = false;
+  return {
+    columns, types, explain,
+    next: async () => { if (sent || rows.length === 0) return null; sent = true; return { rows }; },
+    close: () => { sent = true; },
+  };
+}
+
+function duckError(e: unknown, tokens: ReadonlyMap<string, string>): StrataError {
+  if (isStrataError(e)) return e;
+  const message = (e as Error).message;
+  if (/^Out of Memory Error/.test(message)) {
+    return new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the query needs more memory than duckdbMemoryBytesMax allows: ${cleanMessage(message, tokens)}`, { limit: 'duckdbMemoryBytesMax' });
+  }
+  return new StrataError('STRATA_ERR_SQL_EXECUTION', cleanMessage(message, tokens));
+}
+
+/** A single statement only: DuckDB refuses to prepare more than one. */
+async function prepare(con: DuckDBConnection, sql: string, tokens: ReadonlyMap<string, string>): Promise<import('@duckdb/node-api').DuckDBPreparedStatement> {
+  try { return await con.prepare(sql); } catch (e) { throw duckError(e, tokens); }
+}
+
+async function runPrepared(con: DuckDBConnection, sql: string, tokens: ReadonlyMap<string, string>): Promise<import('@duckdb/node-api').DuckDBResultReader> {
+  const prepared = await prepare(con, sql, tokens);
+  try { return await prepared.runAndReadAll(); } catch (e) { throw duckError(e, tokens); } finally { prepared.destroySync(); }
+}
+
+/** Reads a whole answer (at most resultRowsMax rows). */
+export async function readAll(cursor: QueryCursor): Promise<QueryResult> {
+  const rows: JsonValue[][] = [];
+  try {
+    for (let b = await cursor.next(); b; b = await cursor.next()) for (const r of b.rows) rows.push(r);
+  } finally {
+    cursor.close();
+  }
+  return { columns: cursor.columns, rows, explain: cursor.explain };
 }

@@ -32,7 +32,8 @@ interface DatasetCache {
 export class VersionLog {
   private readonly caches = new Map<string, DatasetCache>();
 
-  constructor(private readonly store: Store, private readonly commitRetriesMax: number) {}
+  /** `onCommit` hears of every version this log commits (change feeds listen). */
+  constructor(private readonly store: Store, private readonly commitRetriesMax: number, private readonly onCommit: (dataset: string, version: number) => void = () => {}) {}
 
   private cache(dataset: string): DatasetCache {
     let c = this.caches.get(dataset);
@@ -127,6 +128,7 @@ export class VersionLog {
         const c = this.cache(dataset);
         c.records.set(version, record);
         if (c.head === head) c.head = applyRecord(cloneSnapshot(head), record);
+        this.onCommit(dataset, version);
         return p.result(version);
       }
       // Lost the race: back off a little (jittered, growing) and plan again on the new head.

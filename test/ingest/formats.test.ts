@@ -59,7 +59,7 @@ describe('ingest formats', () => {
     expect(await all()).toEqual([['a', '2026-01-01 00:00:00.000', 1, 12, 0.5, true], ['b', '2026-01-01 00:00:00.001', null, null, null, null]]);
     await expect(db.ingest('t', '{"host":"a"}\n{"host":"a","n":"x"}\n', 'ndjson')).rejects.toMatchObject({ code: 'STRATA_ERR_BAD_ROW', details: { line: 2, column: 'n' } });
     await expect(db.ingest('t', '{"host":"a"}\n{"host":\n', 'ndjson')).rejects.toMatchObject({ code: 'STRATA_ERR_BAD_FORMAT', details: { line: 2 } });
-    await expect(db.ingest('t', '[1,2]\n', 'ndjson')).rejects.toMatchObject({ code: 'STRATA_ERR_BAD_FORMAT', details: { line: 1 } });
+    await expect(db.ingest('t', '[1,2]\n', 'ndjson')).rejects.toMatchObject({ code: 'STRATA_ERR_BAD_FORMAT', details: { row: 1 } });
     await expect(db.ingest('t', '{"host":"a","v":{"x":1}}\n', 'ndjson')).rejects.toMatchObject({ code: 'STRATA_ERR_BAD_ROW', details: { column: 'v' } });
   });
 

@@ -51,7 +51,7 @@ describe('dataset references', () => {
 
   it('names missing versions and tables clearly', async () => {
     await expect(db.sql('select * from t AT (VERSION => 7)')).rejects.toMatchObject({ code: 'STRATA_ERR_VERSION_NOT_FOUND' });
-    await expect(db.sql('select * from nope')).rejects.toMatchObject({ code: 'STRATA_ERR_SQL_EXECUTION' });
+    await expect(db.sql('select * from nope')).rejects.toMatchObject({ code: 'STRATA_ERR_DATASET_NOT_FOUND', message: expect.stringMatching(/no dataset named nope \(datasets: t, u\)/) });
     await expect(db.sql('select * from nope AT (VERSION => 1)')).rejects.toMatchObject({ code: 'STRATA_ERR_DATASET_NOT_FOUND' });
     await expect(db.sql('selec 1')).rejects.toMatchObject({ code: 'STRATA_ERR_SQL_PARSE' });
   });

@@ -83,6 +83,8 @@ class Model {
     const h = this.head;
     // The batch is parsed (against the head schema) before anything else.
     for (const r of sent) for (const k of Object.keys(r)) if (!h.columns.includes(k)) return { error: 'STRATA_ERR_UNKNOWN_COLUMN' };
+    // An empty batch writes nothing and uses no seq.
+    if (sent.length === 0) return { error: 'STRATA_ERR_EMPTY_BATCH' };
     if (writer !== undefined && seq !== undefined) {
       const pos = h.writers.get(writer);
       if (pos && seq <= pos.seq) {

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
+import { changeFeed } from '../../db/change-feed.js';
 import { examples, parseInteger, withDb } from '../context.js';
-
-const pollMs = 200;
 
 export function tailCommand(): Command {
   return new Command('tail')
@@ -12,19 +11,12 @@ export function tailCommand(): Command {
     .addHelpText('after', examples('strata tail weather', 'strata tail weather --from 1', 'strata tail events --sql "select count(*), max(v) from events"'))
     .action(async (name: string, opts: { from?: string; sql?: string }, cmd: Command) => {
       await withDb(cmd, async (db) => {
-        let next = opts.from !== undefined ? parseInteger('--from', opts.from) : (await db.headVersion(name)) + 1;
-        let running = true;
-        const stop = (): void => { running = false; };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        while (running) {
-          const head = await db.headVersion(name);
-          for (; next <= head && running; next++) {
-            const change = await db.change(name, next);
-            const result = opts.sql ? await db.sql(opts.sql, { delta: { dataset: name, version: next } }) : null;
-            console.log(JSON.stringify(result ? { ...change, result: { columns: result.columns, rows: result.rows } } : change));
-          }
-          await new Promise((r) => setTimeout(r, pollMs));
+        const from = opts.from !== undefined ? parseInteger('--from', opts.from) : (await db.headVersion(name)) + 1;
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        process.once('SIGTERM', () => stop.abort());
+        for await (const e of changeFeed(db, name, from, { ...(opts.sql ? { sql: opts.sql } : {}), signal: stop.signal })) {
+          console.log(JSON.stringify(e.result ? { ...e.change, result: e.result } : e.change));
         }
       });
     });

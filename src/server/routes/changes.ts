@@ -1,11 +1,9 @@
+import { once } from 'node:events';
 import type { FastifyPluginAsync } from 'fastify';
 import { StrataError, isStrataError } from '../../core/errors.js';
+import { changeFeed } from '../../db/change-feed.js';
 import type { Strata } from '../../db/strata.js';
 import { httpStatus } from '../http-errors.js';
-
-/** How often an open feed looks for new versions (the store may be written by other processes). */
-const pollMs = 200;
-const heartbeatMs = 15_000;
 
 /**
  * GET /datasets/:name/changes?from=V[&sql=...]: Server-Sent Events, one
@@ -14,44 +12,55 @@ const heartbeatMs = 15_000;
  * event lists the versions whose rows it withdrew. With `sql`, each event
  * also carries that query's answer over the rows the version added (a
  * continuous query).
+ *
+ * Headers go out at once, idle feeds cost no work (they wake when the
+ * dataset moves), a keep-alive comment goes out every feedHeartbeatMs of
+ * silence, a slow reader holds back its own feed only, and at most
+ * changeFeedsMax feeds are open at once (429 beyond).
  */
 export function changeRoutes(db: Strata): FastifyPluginAsync {
   return async (app) => {
     // Open feeds end when the server closes, so a graceful shutdown is not held up by them.
-    let closing = false;
-    app.addHook('onClose', async () => { closing = true; });
+    const closing = new AbortController();
+    app.addHook('onClose', async () => { closing.abort(); });
+    let open = 0;
     app.get<{ Params: { name: string }; Querystring: { from?: number; sql?: string } }>('/datasets/:name/changes', {
       config: { role: 'read' },
       schema: { querystring: { type: 'object', properties: { from: { type: 'integer', minimum: 0 }, sql: { type: 'string', minLength: 1 } } } },
     }, async (request, reply) => {
+      if (open >= db.limits.changeFeedsMax) {
+        void reply.header('retry-after', '5');
+        throw new StrataError('STRATA_ERR_OVERLOADED', `${db.limits.changeFeedsMax} change feeds are open (changeFeedsMax); retry later`, { retryable: true, limit: 'changeFeedsMax' });
+      }
       const { name } = request.params;
       const lastId = request.headers['last-event-id'];
-      let next = lastId !== undefined && /^\d+$/.test(String(lastId)) ? Number(lastId) + 1 : (request.query.from ?? (await db.headVersion(name)) + 1);
+      const next = lastId !== undefined && /^\d+$/.test(String(lastId)) ? Number(lastId) + 1 : (request.query.from ?? (await db.headVersion(name)) + 1);
       const sql = request.query.sql;
       if (sql) await db.sql(sql, { delta: { dataset: name, version: 0 } }); // refuse a bad query before the stream opens
+      open++;
       reply.hijack();
       const out = reply.raw;
+      const gone = new AbortController();
+      const signal = AbortSignal.any([gone.signal, closing.signal]);
+      request.raw.on('close', () => gone.abort());
       out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      let open = true;
-      request.raw.on('close', () => { open = false; });
-      const live = (): boolean => open && !closing;
+      out.write(': connected\n\n');
       let lastWrite = Date.now();
-      const send = (text: string): void => { out.write(text); lastWrite = Date.now(); };
+      const send = async (text: string): Promise<void> => {
+        lastWrite = Date.now();
+        if (!out.write(text) && !signal.aborted) await once(out, 'drain', { signal }).catch(() => {});
+      };
+      const heartbeat = setInterval(() => { if (Date.now() - lastWrite >= db.limits.feedHeartbeatMs) void send(': keep-alive\n\n'); }, Math.min(1_000, db.limits.feedHeartbeatMs));
       try {
-        while (live()) {
-          const head = await db.headVersion(name);
-          for (; next <= head && live(); next++) {
-            const change = await db.change(name, next);
-            const result = sql ? await db.sql(sql, { delta: { dataset: name, version: next } }) : null;
-            send(`id: ${next}\nevent: version\ndata: ${JSON.stringify(result ? { ...change, result: { columns: result.columns, rows: result.rows } } : change)}\n\n`);
-          }
-          if (Date.now() - lastWrite > heartbeatMs) send(': keep-alive\n\n');
-          await new Promise((r) => setTimeout(r, pollMs));
+        for await (const e of changeFeed(db, name, next, { ...(sql ? { sql } : {}), signal })) {
+          await send(`id: ${e.version}\nevent: version\ndata: ${JSON.stringify(e.result ? { ...e.change, result: e.result } : e.change)}\n\n`);
         }
       } catch (e) {
         const err = isStrataError(e) ? e : new StrataError('STRATA_ERR_INTERNAL', (e as Error).message);
-        if (open) send(`event: error\ndata: ${JSON.stringify({ status: httpStatus(err), error: err.toJSON() })}\n\n`);
+        if (!signal.aborted) out.write(`event: error\ndata: ${JSON.stringify({ status: httpStatus(err), error: err.toJSON() })}\n\n`);
       } finally {
+        clearInterval(heartbeat);
+        open--;
         out.end();
       }
     });

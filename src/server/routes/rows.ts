@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
+import { Admission } from '../../core/admission.js';
 import { StrataError, isStrataError } from '../../core/errors.js';
 import type { Strata } from '../../db/strata.js';
 import type { InputFormat } from '../../ingest/parse.js';
-import { Admission } from '../admission.js';
 import type { Metrics } from '../metrics.js';
 
 const formatByType: Record<string, InputFormat> = {
@@ -26,10 +26,13 @@ function seqHeader(raw: string | string[] | undefined): number | undefined {
  * Content-Type), read as a stream and appended as one atomic batch.
  * Strata-Writer and Strata-Seq make it exactly-once: a retry answers
  * duplicate: true with the version that holds it.
+ *
+ * An admitted upload that goes uploadIdleMsMax without a byte is dropped, and a batch waits for admission at most that long
+ * before it is refused with 429: a stalled client can hold a slot only so long.
  */
 export function rowRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
   return async (app) => {
-    const admission = new Admission(db.limits.ingestInFlightMax, db.limits.ingestQueuedMax);
+    const admission = new Admission(db.limits.ingestInFlightMax, db.limits.ingestQueuedMax, 'ingest', 'ingestQueuedMax');
     metrics.observeQueue(() => admission.depth);
     // Bodies stay streams: the ingest path reads, counts and validates them itself (batchBytesMax).
     app.addContentTypeParser(Object.keys(formatByType), (_request, payload, done) => done(null, payload));
@@ -42,22 +45,29 @@ export function rowRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
       const seq = seqHeader(request.headers['strata-seq']);
       let release: () => void;
       try {
-        release = await admission.enter();
+        release = await admission.enter(db.limits.uploadIdleMsMax);
       } catch (e) {
-        metrics.rejected.inc({ code: 'STRATA_ERR_OVERLOADED' });
+        metrics.rejected.inc({ code: isStrataError(e) ? e.code : 'STRATA_ERR_INTERNAL' });
         void reply.header('retry-after', '1');
         throw e;
       }
+      const idleMs = db.limits.uploadIdleMsMax;
+      const idle = setTimeout(() => {
+        request.raw.destroy(new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the upload sent no bytes for uploadIdleMsMax = ${idleMs} ms and was dropped; nothing was written`, { limit: 'uploadIdleMsMax' }));
+      }, idleMs);
+      // Once the body is in, the commit may take its time.
+      request.raw.once('end', () => clearTimeout(idle));
       let r;
       let bytes = 0;
       try {
         r = await db.ingest(request.params.name, request.body as Readable, format, {
-          ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}), onBytes: (n) => { bytes = n; },
+          ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}), onBytes: (n) => { bytes = n; idle.refresh(); },
         });
       } catch (e) {
         metrics.rejected.inc({ code: isStrataError(e) ? e.code : 'STRATA_ERR_INTERNAL' });
         throw e;
       } finally {
+        clearTimeout(idle);
         release();
       }
       if (r.duplicate) metrics.duplicates.inc();

@@ -7,7 +7,7 @@
  *       One Cassandra partition holds one Strata partition's chunks for one
  *       UTC day of writes (the bucket), so a query reads only the partitions
  *       and columns it needs and no partition grows without limit. A column
- *       is split into pieces of at most pieceBytesMax, keeping cells far
+ *       is split into pieces of at most cassandraPieceBytesMax, keeping cells far
  *       under 1 MiB.
  *   versions ((dataset, vbucket), version) -> record blob
  *       vbucket = floor(version / versionsPerBucket) bounds the log's
@@ -24,13 +24,16 @@
  */
 import cassandra from 'cassandra-driver';
 import { StrataError, isStrataError } from '../../core/errors.js';
+import { defaultLimits } from '../../core/limits.js';
+import type { Limits } from '../../core/limits.js';
 import { namePattern } from '../../core/names.js';
 import type { ChunkAddress, Store } from '../store.js';
 import type { CassandraLocation } from './url.js';
 import { parseCassandraUrl } from './url.js';
 
 const { Client, types } = cassandra;
-const pieceBytesMax = 256 * 1024;
+
+export type CassandraLimits = Pick<Limits, 'cassandraPieceBytesMax' | 'cassandraConnectMsMax' | 'cassandraRequestMsMax'>;
 const versionsPerBucket = 1000;
 const hexId = /^[0-9a-f]{8,64}$/;
 
@@ -57,7 +60,7 @@ export class CassandraStore implements Store {
   private readonly client: cassandra.Client;
   private ready: Promise<void> | null = null;
 
-  private constructor(location: string, private readonly loc: CassandraLocation) {
+  private constructor(location: string, private readonly loc: CassandraLocation, private readonly limits: CassandraLimits) {
     this.location = location;
     this.client = new Client({
       contactPoints: loc.contactPoints,
@@ -67,15 +70,15 @@ export class CassandraStore implements Store {
         serialConsistency: types.consistencies[toConsistencyKey(loc.serialConsistency)],
         prepare: true,
       },
-      socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
+      socketOptions: { connectTimeout: limits.cassandraConnectMsMax, readTimeout: limits.cassandraRequestMsMax },
       // A node that comes back is used again within seconds (the default backoff grows to ten minutes).
       policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
       // Token-aware routing over DC-aware round robin is the driver's default load balancing policy.
     });
   }
 
-  static async open(url: string): Promise<CassandraStore> {
-    const store = new CassandraStore(url, parseCassandraUrl(url));
+  static async open(url: string, limits: CassandraLimits = defaultLimits): Promise<CassandraStore> {
+    const store = new CassandraStore(url, parseCassandraUrl(url), limits);
     await store.init();
     return store;
   }
@@ -238,6 +241,7 @@ export class CassandraStore implements Store {
     for (const [name, bytes] of columns) {
       if (!namePattern.test(name)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid column name ${JSON.stringify(name)}`, { column: name });
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const pieceBytesMax = this.limits.cassandraPieceBytesMax;
       const pieces = Math.max(1, Math.ceil(buf.length / pieceBytesMax));
       for (let p = 0; p < pieces; p++) {
         // Piece -1 records how many pieces follow, so a reader can tell a whole column from a partial one.

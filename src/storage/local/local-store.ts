@@ -150,6 +150,8 @@ export class LocalStore implements Store {
 
   async putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void> {
     const dir = this.chunkDir(addr);
+    // A chunk whose values are all NULL has no column files, but its folder exists all the same.
+    await fs.mkdir(dir, { recursive: true });
     await Promise.all([...columns].map(async ([name, bytes]) => {
       if (!namePattern.test(name)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid column name ${JSON.stringify(name)}`, { column: name });
       const tmp = await this.writeTemp(dir, bytes);

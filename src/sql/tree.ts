@@ -1,0 +1,134 @@
+/**
+ * Rewriting a query as a parse tree, never as text. DuckDB parses the user's
+ * SQL (json_serialize_sql); Strata replaces each dataset reference's node
+ * with a `strata_scan('<token>')` table-function node and has DuckDB print
+ * the tree back as SQL (json_deserialize_sql). What runs is therefore text
+ * DuckDB generated from one SELECT tree: nothing of the user's text is cut
+ * out by offsets, so comments, Unicode spaces and quoting cannot smuggle a
+ * statement in, and the AT clause (which json_deserialize_sql cannot print
+ * beside an alias) disappears with the node that held it.
+ *
+ * The tree is kept twice: as plain JSON (numbers as doubles) for analysis,
+ * and losslessly (every number as its original digits) for printing back,
+ * because a double cannot carry a BIGINT beyond 2^53, a uint64 offset, or
+ * the difference between the DOUBLE `10.0` and the integer `10`.
+ */
+import { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
+import { StrataError } from '../core/errors.js';
+import type { DuckDBConnection } from './sandbox.js';
+
+type Json = { [k: string]: unknown };
+
+/** A query's parse: the plain tree, and each plain node's lossless counterpart. */
+export interface ParsedSql {
+  /** json_serialize_sql's document, plain. */
+  plain: Json;
+  /** The same document, lossless. */
+  lossless: Json;
+  /** Plain object node -> lossless object node (same position in the tree). */
+  counterpart: Map<object, Json>;
+}
+
+export async function serializeSql(con: DuckDBConnection, sql: string): Promise<ParsedSql> {
+  const reader = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
+  const text = String(reader.getRows()[0]?.[0]);
+  const plain = JSON.parse(text) as Json;
+  const lossless = parseLossless(text) as Json;
+  const counterpart = new Map<object, Json>();
+  pair(plain, lossless, counterpart);
+  return { plain, lossless, counterpart };
+}
+
+function pair(p: unknown, l: unknown, out: Map<object, Json>): void {
+  if (p === null || typeof p !== 'object') return;
+  if (Array.isArray(p)) { p.forEach((v, i) => pair(v, (l as unknown[])[i], out)); return; }
+  out.set(p, l as Json);
+  for (const [k, v] of Object.entries(p)) pair(v, (l as Json)[k], out);
+}
+
+/** A deep copy of a lossless tree with some nodes (by identity) swapped for others. */
+export function replaceNodes(node: unknown, swap: ReadonlyMap<object, unknown>): unknown {
+  if (node === null || typeof node !== 'object' || node instanceof LosslessNumber) return node;
+  const s = swap.get(node);
+  if (s !== undefined) return s;
+  if (Array.isArray(node)) return node.map((v) => replaceNodes(v, swap));
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) out[k] = replaceNodes(v, swap);
+  return out;
+}
+
+/** Prints one SELECT statement (a lossless node) as SQL, by DuckDB's own printer. */
+export async function printSelect(con: DuckDBConnection, node: unknown): Promise<string> {
+  const doc = { error: false, statements: [{ node, named_param_map: [] }] };
+  try {
+    const r = await con.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [stringifyLossless(doc)!]);
+    return String(r.getRows()[0]?.[0]);
+  } catch (e) {
+    throw new StrataError('STRATA_ERR_INTERNAL', `cannot print the bound query: ${(e as Error).message}`);
+  }
+}
+
+/** Lossless node templates read from DuckDB's own serialization, so they follow its version. */
+interface Templates {
+  /** FROM strata_scan('') — a TABLE_FUNCTION node. */
+  scan: Json;
+  /** SELECT CAST(NULL AS BIGINT) — a SELECT_NODE. */
+  version: Json;
+  /** SELECT epoch_ms(CAST(NULL AS TIMESTAMP)) — a SELECT_NODE. */
+  timestamp: Json;
+}
+
+let templates: Promise<Templates> | null = null;
+
+function selectNode(p: ParsedSql): Json {
+  return (p.lossless.statements as Json[])[0]!.node as Json;
+}
+
+function loadTemplates(con: DuckDBConnection, scanFunction: string): Promise<Templates> {
+  templates ??= (async () => ({
+    scan: selectNode(await serializeSql(con, `SELECT * FROM ${scanFunction}('')`)).from_table as Json,
+    version: selectNode(await serializeSql(con, 'SELECT CAST(NULL AS BIGINT)')),
+    timestamp: selectNode(await serializeSql(con, 'SELECT epoch_ms(CAST(NULL AS TIMESTAMP))')),
+  }))();
+  return templates;
+}
+
+/** The NULL constant a template holds, where the expression goes. */
+function nullSlot(node: unknown): object | null {
+  if (node === null || typeof node !== 'object' || node instanceof LosslessNumber) return null;
+  const n = node as Json;
+  if (n.class === 'CONSTANT' && (n.value as Json | undefined)?.is_null === true) return n;
+  for (const v of Object.values(n)) { const f = nullSlot(v); if (f) return f; }
+  return null;
+}
+
+/**
+ * A table-function node reading `token` in place of a dataset reference,
+ * keeping the reference's alias (or its name, so qualified columns still
+ * bind), column aliases and TABLESAMPLE.
+ */
+export async function scanNode(con: DuckDBConnection, scanFunction: string, ref: Json, token: string): Promise<Json> {
+  const t = (await loadTemplates(con, scanFunction)).scan;
+  const node = replaceNodes(t, new Map()) as Json;
+  const fn = node.function as Json;
+  const arg = (fn.children as Json[])[0]!;
+  arg.value = { ...(arg.value as Json), value: token };
+  node.alias = ref.alias || ref.table_name;
+  node.column_name_alias = ref.column_name_alias ?? [];
+  node.sample = ref.sample ?? null;
+  return node;
+}
+
+/**
+ * The SELECT statement that evaluates an AT clause's expression (a lossless
+ * node) to a version number (`VERSION`) or to epoch milliseconds
+ * (`TIMESTAMP`): the expression is placed into a template tree, so what runs
+ * is a single expression, never text.
+ */
+export async function atClauseSelect(con: DuckDBConnection, scanFunction: string, unit: 'VERSION' | 'TIMESTAMP', expr: unknown): Promise<string> {
+  const t = await loadTemplates(con, scanFunction);
+  const template = unit === 'VERSION' ? t.version : t.timestamp;
+  const slot = nullSlot(template);
+  if (!slot) throw new StrataError('STRATA_ERR_INTERNAL', 'the AT clause template has no slot');
+  return printSelect(con, replaceNodes(template, new Map([[slot, expr]])));
+}
