@@ -8,7 +8,9 @@
  * vectors, so almost every query stops promptly; one long scalar call (a huge
  * repeat() or range()) cannot be stopped midway, and until it returns it
  * keeps its connection and its place among the queries in flight, so such
- * queries cannot pile up. DuckDB runs on libuv's thread pool: `strata`
+ * queries cannot pile up. A place is held only while DuckDB works (binding,
+ * or producing the next vector), not while a slow client reads: a reader
+ * that never reads holds its connection until queryMsMax, not a place. DuckDB runs on libuv's thread pool: `strata`
  * enlarges that pool (UV_THREADPOOL_SIZE) so that queries in flight never
  * take every thread from file I/O.
  */
@@ -69,17 +71,24 @@ export class QueryRunner {
     const timer = setTimeout(() => deadline.abort(timeout), this.limits.queryMsMax);
     // The DuckDB call in progress: the connection is closed only once it has settled.
     let pending: Promise<unknown> = Promise.resolve();
-    const bounded = <T>(p: Promise<T>): Promise<T> => { pending = p.catch(() => {}); return Promise.race([p, expired]); };
+    /**
+     * Runs one step of DuckDB work holding a place among the queries in flight, until the step
+     * really ends (a step that ignores its interrupt keeps the place); the caller waits until the deadline at most.
+     */
+    const step = async <T>(work: () => Promise<T>): Promise<T> => {
+      const entering = this.gate.enter();
+      let release: () => void;
+      try {
+        release = await Promise.race([entering, expired]);
+      } catch (e) {
+        void entering.then((r) => r(), () => {});
+        throw e;
+      }
+      const p = work();
+      pending = p.then(() => {}, () => {}).finally(release);
+      return Promise.race([p, expired]);
+    };
 
-    const entering = this.gate.enter();
-    let release: () => void;
-    try {
-      release = await Promise.race([entering, expired]);
-    } catch (e) {
-      clearTimeout(timer);
-      void entering.then((r) => r(), () => {});
-      throw e;
-    }
     let cursor: QueryCursor | null = null;
     let closed = false;
     const close = (): void => {
@@ -89,19 +98,21 @@ export class QueryRunner {
       void pending.then(() => {
         cursor?.close();
         con?.closeSync();
-        release();
       });
     };
     try {
-      const { instance } = await bounded(this.instance());
-      con = await bounded(instance.connect());
-      const opening = openQuery(con, source, sql, {
-        resultRowsMax: this.limits.resultRowsMax, queryDatasetRefsMax: this.limits.queryDatasetRefsMax,
-        pushdown: options.pushdown ?? true, engine: options.engine ?? true,
+      const { instance } = await Promise.race([this.instance(), expired]);
+      con = await Promise.race([instance.connect(), expired]);
+      const connection = con;
+      cursor = await step(async () => {
+        const c = await openQuery(connection, source, sql, {
+          resultRowsMax: this.limits.resultRowsMax, queryDatasetRefsMax: this.limits.queryDatasetRefsMax,
+          pushdown: options.pushdown ?? true, engine: options.engine ?? true,
+        });
+        // A query opened after its deadline is closed as soon as it opens.
+        cursor = c;
+        return c;
       });
-      // A query opened after its deadline is closed as soon as it opens.
-      pending = opening.then((c) => { cursor = c; }, () => {});
-      cursor = await Promise.race([opening, expired]);
     } catch (e) {
       close();
       throw e;
@@ -109,7 +120,7 @@ export class QueryRunner {
     const opened = cursor;
     return {
       columns: opened.columns, types: opened.types, explain: opened.explain, signal: deadline.signal,
-      next: () => (closed ? Promise.resolve(null) : bounded(opened.next())),
+      next: () => (closed ? Promise.resolve(null) : step(() => opened.next())),
       close,
     };
   }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { Admission } from '../../core/admission.js';
 import { StrataError, isStrataError } from '../../core/errors.js';
@@ -19,6 +20,27 @@ function seqHeader(raw: string | string[] | undefined): number | undefined {
     throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `Strata-Seq must be a non-negative integer, got ${JSON.stringify(text)}`);
   }
   return Number(text);
+}
+
+/**
+ * The request body as the ingest path reads it. A client that disconnects
+ * mid-upload fails the read (so its ingest slot is freed), and one that
+ * sends nothing for `idleMs` fails it with a 408 (`onIdle` marks the
+ * connection to be closed, since the rest of its body will never be read).
+ */
+function uploadBody(raw: Readable, idleMs: number, onIdle: () => void): { stream: Readable; alive: () => void; done: () => void } {
+  const stream = new PassThrough();
+  const cut = (e: Error): void => { raw.unpipe(stream); stream.destroy(e); };
+  raw.on('error', cut);
+  raw.on('close', () => { if (!raw.readableEnded) cut(new StrataError('STRATA_ERR_BAD_FORMAT', 'the client closed the connection before the whole body arrived; nothing was written')); });
+  raw.pipe(stream);
+  const idle = setTimeout(() => {
+    onIdle();
+    cut(new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the upload sent no bytes for uploadIdleMsMax = ${idleMs} ms and was dropped; nothing was written`, { limit: 'uploadIdleMsMax' }));
+  }, idleMs);
+  // Once the body is in, the commit may take its time.
+  raw.once('end', () => clearTimeout(idle));
+  return { stream, alive: () => idle.refresh(), done: () => clearTimeout(idle) };
 }
 
 /**
@@ -51,23 +73,18 @@ export function rowRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
         void reply.header('retry-after', '1');
         throw e;
       }
-      const idleMs = db.limits.uploadIdleMsMax;
-      const idle = setTimeout(() => {
-        request.raw.destroy(new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the upload sent no bytes for uploadIdleMsMax = ${idleMs} ms and was dropped; nothing was written`, { limit: 'uploadIdleMsMax' }));
-      }, idleMs);
-      // Once the body is in, the commit may take its time.
-      request.raw.once('end', () => clearTimeout(idle));
+      const body = uploadBody(request.raw, db.limits.uploadIdleMsMax, () => { void reply.header('connection', 'close'); });
       let r;
       let bytes = 0;
       try {
-        r = await db.ingest(request.params.name, request.body as Readable, format, {
-          ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}), onBytes: (n) => { bytes = n; idle.refresh(); },
+        r = await db.ingest(request.params.name, body.stream, format, {
+          ...(writer !== undefined ? { writer: String(writer) } : {}), ...(seq !== undefined ? { seq } : {}), onBytes: (n) => { bytes = n; body.alive(); },
         });
       } catch (e) {
         metrics.rejected.inc({ code: isStrataError(e) ? e.code : 'STRATA_ERR_INTERNAL' });
         throw e;
       } finally {
-        clearTimeout(idle);
+        body.done();
         release();
       }
       if (r.duplicate) metrics.duplicates.inc();

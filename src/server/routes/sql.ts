@@ -73,8 +73,11 @@ export function sqlRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
       }
       const format = formatOf(String(request.headers.accept ?? ''));
       const body = Readable.from(encode(format, cursor, first), { objectMode: false });
-      const stop = (): void => { body.destroy(); };
+      // At the deadline the answer is cut off: the stream and the connection end unfinished.
+      const stop = (): void => { body.destroy(); reply.raw.destroy(); };
       cursor.signal.addEventListener('abort', stop, { once: true });
+      // A client that goes away releases the query at once, not at its deadline.
+      reply.raw.once('close', () => body.destroy());
       body.once('close', () => {
         cursor.signal.removeEventListener('abort', stop);
         cursor.close();
