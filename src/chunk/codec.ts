@@ -20,6 +20,28 @@ function registerLz4(): void {
   registered = true;
 }
 
+/**
+ * The stream writer with the body-compression prefix the Arrow format asks
+ * for. Each compressed buffer starts with an int64 giving its length
+ * *uncompressed* (-1: stored uncompressed); apache-arrow 21 writes the
+ * compressed length there, which other readers (pyarrow) refuse. Readers
+ * that, like this one, let the codec find the length ignore the prefix, so
+ * columns written either way read alike.
+ */
+class StreamWriter extends A.RecordBatchStreamWriter {
+  protected override _compressBodyBuffers(buffers: ArrayBufferView[]): ReturnType<A.RecordBatchStreamWriter['_compressBodyBuffers']> {
+    const out = super._compressBodyBuffers(buffers);
+    // The result holds (prefix, data) pairs in the order of the input buffers.
+    buffers.forEach((b, i) => {
+      const prefix = out.buffers[2 * i] as Uint8Array;
+      if (b.byteLength === 0 || prefix.byteLength !== 8) return;
+      const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
+      if (view.getBigInt64(0, true) !== -1n) view.setBigInt64(0, BigInt(b.byteLength), true);
+    });
+    return out;
+  }
+}
+
 /** Milliseconds as doubles -> int64 words, without BigInt. */
 function msToInt64(values: Float64Array): BigInt64Array {
   const out = new BigInt64Array(values.length);
@@ -79,7 +101,7 @@ export function encodeColumn(name: string, col: ColumnValues): Uint8Array {
   const data = arrowData(col);
   const field = new A.Field(name, data.type, true);
   const batch = new A.RecordBatch(new A.Schema([field]), A.makeData({ type: new A.Struct([field]), length: col.length, nullCount: 0, children: [data] }));
-  const writer = new A.RecordBatchStreamWriter({ compressionType: A.CompressionType.LZ4_FRAME });
+  const writer = new StreamWriter({ compressionType: A.CompressionType.LZ4_FRAME });
   writer.write(batch);
   writer.finish();
   return writer.toUint8Array(true);
