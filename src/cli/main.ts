@@ -1,4 +1,5 @@
 /** The `strata` command line. */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { isStrataError } from '../core/errors.js';
 import { datasetCommands } from './commands/datasets.js';
@@ -9,12 +10,18 @@ import { tailCommand } from './commands/tail.js';
 import { versionCommands } from './commands/versions.js';
 
 export function buildProgram(): Command {
+  const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
   const program = new Command('strata')
     .description('Strata: a versioned columnar store for streaming data, queried with SQL')
+    .version(version, '-V, --version', 'print the version')
+    // Usage errors carry a code like every other failure.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [STRATA_ERR_INVALID_ARGUMENT]: ')) })
     .option('--store <location>', 'a folder, memory: or cassandra://host/keyspace (default: $STRATA_STORE or ./strata-data)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), sqlCommand(), tailCommand(), serveCommand()]) program.addCommand(c.exitOverride());
+  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), sqlCommand(), tailCommand(), serveCommand()]) {
+    program.addCommand(c.exitOverride().configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [STRATA_ERR_INVALID_ARGUMENT]: ')) }));
+  }
   return program;
 }
 
@@ -28,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error [${e.code}]: ${e.message}\n`);
       return 1;
     }
-    process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
+    // Anything else is a bug: its message with a code, and the stack only when asked for (STRATA_DEBUG=1).
+    process.stderr.write(`error [STRATA_ERR_INTERNAL]: ${(e as Error).message ?? String(e)}\n`);
+    if (process.env.STRATA_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
     return 1;
   }
 }

@@ -1,4 +1,4 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { constants as fsConstants, createReadStream, promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -7,11 +7,25 @@ import type { InputFormat } from '../../ingest/parse.js';
 import { formatFromName, inputFormats } from '../../ingest/parse.js';
 import { examples, formatOption, parseInteger, withDb } from '../context.js';
 
+/** The size of a file the command can read; a clear error when it cannot. */
+async function readableFileSize(file: string): Promise<number> {
+  try {
+    await fs.access(file, fsConstants.R_OK);
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `${file} is not a file`);
+    return stat.size;
+  } catch (e) {
+    if (e instanceof StrataError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+}
+
 export function ingestCommand(): Command {
   return new Command('ingest')
     .description('append a file (or stdin) as one atomic batch; with --writer/--seq a retried batch is never stored twice')
     .argument('<dataset>')
-    .argument('<file>', "a CSV (with header), NDJSON or Arrow IPC file, or '-' for stdin")
+    .argument('<file>', "a CSV (with header), NDJSON (or one JSON array of objects) or Arrow IPC file, or '-' for stdin")
     .addOption(new Option('--input-format <format>', 'input format (default: from the file extension, csv for stdin)').choices(inputFormats))
     .option('--writer <id>', 'writer id for idempotent appends (with --seq)')
     .option('--seq <n>', "the batch's sequence number for this writer; only a greater seq is stored again")
@@ -31,7 +45,7 @@ export function ingestCommand(): Command {
       if (file === '-') {
         input = process.stdin;
       } else {
-        size = (await fs.stat(file)).size;
+        size = await readableFileSize(file);
         input = createReadStream(file);
       }
       const bar = opts.progress && process.stderr.isTTY && size > 0
