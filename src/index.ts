@@ -2,7 +2,7 @@ export { Strata } from './db/strata.js';
 export type { AppendOptions, AppendResult, CreateDatasetInput, DatasetInfo, StrataOptions, VersionInfo } from './db/strata.js';
 export { StrataError, errorCodes, isStrataError } from './core/errors.js';
 export type { ErrorCode, ErrorDetails } from './core/errors.js';
-export { defaultLimits, resolveLimits } from './core/limits.js';
+export { defaultLimits, limitEnvName, resolveLimits } from './core/limits.js';
 export type { Limits } from './core/limits.js';
 export { columnTypes, parseColumn, parseColumns } from './schema/schema.js';
 export type { Column, ColumnType, DatasetSchema } from './schema/schema.js';

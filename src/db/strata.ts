@@ -127,7 +127,7 @@ export class Strata {
 
   async createDataset(name: string, input: CreateDatasetInput): Promise<DatasetInfo> {
     validateName('dataset', name);
-    const schema = makeSchema(input, this.limits.chunkRowsDefault, this.limits.chunkRowsMax);
+    const schema = makeSchema(input, this.limits);
     const created = await this.log.create({ dataset: name, kind: 'create', schema, adds: [], removes: [], rowsAdded: 0, rowsRemoved: 0 });
     if (!created) throw new StrataError('STRATA_ERR_DATASET_EXISTS', `dataset ${name} already exists`, { dataset: name });
     return this.describe(name);
@@ -353,7 +353,7 @@ export class Strata {
       if (head.schema.columns.some((c) => c.name === column.name)) {
         throw new StrataError('STRATA_ERR_COLUMN_EXISTS', `${name} already has a column ${column.name}`, { dataset: name, column: column.name });
       }
-      const schema = makeSchema({ ...head.schema, columns: [...head.schema.columns, column] }, this.limits.chunkRowsDefault, this.limits.chunkRowsMax);
+      const schema = makeSchema({ ...head.schema, columns: [...head.schema.columns, column] }, this.limits);
       return { commit: { kind: 'add_column', schema, adds: [], removes: [], rowsAdded: 0, rowsRemoved: 0 }, result: (version) => ({ version }) };
     });
   }

@@ -1,3 +1,4 @@
+import type { Limits } from '../core/limits.js';
 import { StrataError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 
@@ -59,7 +60,11 @@ export function makeSchema(input: {
   partitionKey?: readonly string[];
   sortKey?: readonly string[];
   chunkRows?: number;
-}, chunkRowsDefault: number, chunkRowsMax: number): DatasetSchema {
+}, limits: Pick<Limits, 'chunkRowsDefault' | 'chunkRowsMax' | 'columnsMax'>): DatasetSchema {
+  const { chunkRowsDefault, chunkRowsMax } = limits;
+  if (input.columns.length > limits.columnsMax) {
+    throw new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `a dataset may have at most columnsMax = ${limits.columnsMax} columns`, { limit: 'columnsMax' });
+  }
   const columns = input.columns.map((c) => {
     validateName('column', c.name);
     if (!isColumnType(c.type)) throw new StrataError('STRATA_ERR_INVALID_SCHEMA', `column ${c.name}: unknown type ${String(c.type)}`, { column: c.name });
