@@ -5,7 +5,7 @@
 // and cassandra.pid.
 //
 // Environment: STRATA_CASSANDRA_DIR, STRATA_CASSANDRA_PORT (9042),
-// STRATA_CASSANDRA_HEAP (1G), STRATA_JAVA_HOME (a JDK 17 or 11; found under the
+// STRATA_CASSANDRA_HEAP (2G: every test keyspace costs heap), STRATA_JAVA_HOME (a JDK 17 or 11; found under the
 // usual JVM folders otherwise).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,7 +27,7 @@ function settings({ dir, port, storagePort, heap, timeoutSeconds, lib, unsafeSys
     port: Number(port ?? process.env.STRATA_CASSANDRA_PORT ?? 9042),
     // A second node on one machine (fault tests) needs its own internode port.
     storagePort: Number(storagePort ?? process.env.STRATA_CASSANDRA_STORAGE_PORT ?? 7000),
-    heap: heap ?? process.env.STRATA_CASSANDRA_HEAP ?? '1G',
+    heap: heap ?? process.env.STRATA_CASSANDRA_HEAP ?? '2G',
     // Faster start, but system tables (the schema too) skip the commit log: a killed node forgets them.
     unsafeSystem: unsafeSystem ?? true,
     // 'periodic' acknowledges writes before the commit log is synced (a killed node may lose the last

@@ -33,7 +33,8 @@ export const errorCodes = {
   STRATA_ERR_QUERY_TIMEOUT: 'The query (its answer included) took longer than queryMsMax and was stopped.',
   STRATA_ERR_UNAUTHORIZED: 'The request has no valid bearer token, and the server requires one.',
   STRATA_ERR_FORBIDDEN: "The token's role does not allow this operation.",
-  STRATA_ERR_NOT_FOUND: 'No HTTP route answers this method and path.',
+  STRATA_ERR_NOT_FOUND: 'No HTTP route answers this path.',
+  STRATA_ERR_METHOD_NOT_ALLOWED: 'The HTTP path exists but not for this method (the Allow header lists those it answers).',
   STRATA_ERR_UNSUPPORTED_MEDIA_TYPE: 'The request body has a Content-Type the route does not read.',
   STRATA_ERR_INTERNAL: 'An internal invariant failed; this is a bug in Strata.',
 } as const;

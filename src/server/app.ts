@@ -4,7 +4,8 @@
  */
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { namePattern } from '../core/names.js';
 import { StrataError, isStrataError } from '../core/errors.js';
 import type { Strata } from '../db/strata.js';
 import { installAuth, parseTokens } from './auth.js';
@@ -22,6 +23,31 @@ export interface AppOptions {
   tokens?: string;
 }
 
+/** A schema validation failure about a dataset name (a `:name` in the path, or `name` in a body). */
+function isNameError(error: { validation?: unknown; validationContext?: string }): boolean {
+  const issues = error.validation as { instancePath?: string }[] | undefined;
+  return Array.isArray(issues) && issues.some((i) => i.instancePath === '/name') && (error.validationContext === 'params' || error.validationContext === 'body');
+}
+
+const errorBody = {
+  type: 'object', required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], additionalProperties: true, properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+};
+
+/**
+ * What every route's schema says beyond its own: a `:name` is a dataset name
+ * (so the OpenAPI document, and a client generated from it, know the rule),
+ * and errors answer {error: {code, message, ...}} with a 4xx or 5xx status.
+ */
+function describeRoute(route: RouteOptions): void {
+  if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
+  const schema = (route.schema ??= {}) as Record<string, unknown>;
+  if (route.url.includes(':name') && !schema.params) {
+    schema.params = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: namePattern.source } } };
+  }
+  schema.response = { '2xx': { description: 'The answer (see the route)' }, '4xx': errorBody, '5xx': errorBody, ...(schema.response as object | undefined) };
+}
+
 export async function buildApp(db: Strata, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -32,10 +58,12 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   });
 
   app.setErrorHandler((caught, request, reply) => {
-    const error = caught as Error & { code?: string; statusCode?: number; validation?: unknown };
+    const error = caught as Error & { code?: string; statusCode?: number; validation?: unknown; validationContext?: string };
     let e: StrataError;
     if (isStrataError(error)) e = error;
-    else if (error.validation) e = new StrataError('STRATA_ERR_INVALID_ARGUMENT', error.message);
+    else if (isNameError(error)) {
+      e = new StrataError('STRATA_ERR_INVALID_NAME', `${request.method} ${request.url}: a dataset name matches [a-z][a-z0-9_]{0,62}`);
+    } else if (error.validation) e = new StrataError('STRATA_ERR_INVALID_ARGUMENT', error.message);
     else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new StrataError('STRATA_ERR_UNSUPPORTED_MEDIA_TYPE', `${request.method} ${request.url} does not read ${String(request.headers['content-type'])}`);
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       e = new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the request body is larger than requestBodyBytesMax = ${db.limits.requestBodyBytesMax} bytes`, { limit: 'requestBodyBytesMax' });
@@ -47,7 +75,19 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
     }
     void reply.status(httpStatus(e)).send({ error: e.toJSON() });
   });
+  // A path served for other methods answers 405 with Allow, as HTTP asks; anything else 404.
+  const routes: { pattern: RegExp; method: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ pattern: new RegExp(`^${route.url.replace(/:[a-z]+/gi, '[^/]+')}$`), method });
+    describeRoute(route);
+  });
   app.setNotFoundHandler({ preHandler: async () => {} }, (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      void reply.status(405).header('allow', allowed.join(', ')).send({ error: { code: 'STRATA_ERR_METHOD_NOT_ALLOWED', message: `${path} answers ${allowed.join(', ')}, not ${request.method}` } });
+      return;
+    }
     void reply.status(404).send({ error: { code: 'STRATA_ERR_NOT_FOUND', message: `no route for ${request.method} ${request.url}` } });
   });
 
@@ -58,7 +98,7 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   const metrics = new Metrics(db);
   // Public, so it says nothing about the deployment (not even where the store is).
   app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok' }));
-  app.get('/metrics', { config: { role: 'read' } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', { config: { role: 'read' }, schema: { produces: ['text/plain'] } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(datasetRoutes(db));
   await app.register(rowRoutes(db, metrics));
   await app.register(sqlRoutes(db, metrics));

@@ -26,7 +26,10 @@ export function changeRoutes(db: Strata): FastifyPluginAsync {
     let open = 0;
     app.get<{ Params: { name: string }; Querystring: { from?: number; sql?: string } }>('/datasets/:name/changes', {
       config: { role: 'read' },
-      schema: { querystring: { type: 'object', properties: { from: { type: 'integer', minimum: 0 }, sql: { type: 'string', minLength: 1 } } } },
+      schema: {
+        querystring: { type: 'object', properties: { from: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, sql: { type: 'string', minLength: 1 } } },
+        produces: ['text/event-stream'],
+      },
     }, async (request, reply) => {
       if (open >= db.limits.changeFeedsMax) {
         void reply.header('retry-after', '5');

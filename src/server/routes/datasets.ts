@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { namePattern } from '../../core/names.js';
 import type { Strata } from '../../db/strata.js';
 import type { Column } from '../../schema/schema.js';
 import { parseColumns, parseKeyList } from '../../schema/schema.js';
@@ -28,8 +29,8 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
         body: {
           type: 'object', required: ['name', 'schema'], additionalProperties: false,
           properties: {
-            name: { type: 'string' },
-            schema: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', required: ['name', 'type'], properties: { name: { type: 'string' }, type: { type: 'string' } } } }] },
+            name: { type: 'string', pattern: namePattern.source },
+            schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'object', required: ['name', 'type'], properties: { name: { type: 'string' }, type: { type: 'string' } } } }] },
             partitionKey: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
             sortKey: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
             chunkRows: { type: 'integer' },
@@ -47,7 +48,7 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
 
     app.get<{ Params: { name: string } }>('/datasets/:name', read, async (request) => db.describe(request.params.name));
 
-    app.delete<{ Params: { name: string } }>('/datasets/:name', admin, async (request, reply) => {
+    app.delete<{ Params: { name: string } }>('/datasets/:name', { ...admin, schema: { response: { 204: { description: 'Dropped', type: 'null' } } } }, async (request, reply) => {
       await db.drop(request.params.name);
       return reply.status(204).send();
     });
@@ -56,7 +57,7 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
 
     app.post<{ Params: { name: string }; Body: { to: number } }>('/datasets/:name/rollback', {
       ...admin,
-      schema: { body: { type: 'object', required: ['to'], properties: { to: { type: 'integer', minimum: 0 } } } },
+      schema: { body: { type: 'object', required: ['to'], properties: { to: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } } } },
     }, async (request) => {
       const { version } = await db.rollback(request.params.name, request.body.to);
       return { version, rollbackTo: request.body.to };
