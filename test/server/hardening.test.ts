@@ -248,8 +248,11 @@ describe('SQL odds and ends', () => {
     }
   });
 
-  it('tells /health nothing about the deployment', async () => {
+  it('tells /health nothing about the deployment, and names process metrics once', async () => {
     expect(await (await fetch(`${s.base}/health`)).json()).toEqual({ status: 'ok' });
+    const metrics = await (await fetch(`${s.base}/metrics`)).text();
+    expect(metrics).toMatch(/^strata_process_cpu_user_seconds_total /m);
+    expect(metrics).not.toMatch(/strata_process_process_/);
   });
 
   it('bounds request bodies and names the limit', async () => {
