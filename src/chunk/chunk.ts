@@ -19,6 +19,8 @@ export type KeyValue = string | number | boolean | null;
 export interface ColumnMeta extends ColumnStats {
   /** Stored (compressed) size of the column's Arrow IPC message. */
   bytes: number;
+  /** Where the message starts in the chunk's segment (absent for a chunk stored on its own). */
+  offset?: number;
   /** CRC-32 of the stored bytes, checked on every read. */
   crc: number;
 }
@@ -31,8 +33,10 @@ export interface ChunkRef {
   /** The partition key values (timestamps as ms, int64 as decimal strings). */
   key: KeyValue[];
   rows: number;
-  /** Storage bucket the chunk was written to (see ChunkAddress.bucket). */
+  /** Storage bucket the chunk was written to (see ChunkAddress.bucket), for a chunk stored on its own. */
   bucket?: number;
+  /** The segment (store object) holding the chunk's columns; absent for a chunk stored on its own. */
+  segment?: string;
   /** The columns holding at least one value; any other column of the schema reads as NULL. */
   columns: Record<string, ColumnMeta>;
 }

@@ -41,8 +41,8 @@ export interface Limits {
   ingestInFlightMax: number;
   /** HTTP batches waiting for their turn; more are refused with 429. */
   ingestQueuedMax: number;
-  /** Chunks of one batch written to the store at once. */
-  chunkWritesInFlightMax: number;
+  /** Bytes of one segment (the chunk columns a commit writes; a larger commit writes several). */
+  segmentBytesMax: number;
   /** Batches one group commit takes at most. */
   groupCommitBatchesMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
@@ -69,6 +69,8 @@ export interface Limits {
   cassandraConnectMsMax: number;
   /** Milliseconds a Cassandra request may take before it is counted as failed. */
   cassandraRequestMsMax: number;
+  /** Cassandra requests in flight from one process (more wait their turn). */
+  cassandraRequestsInFlightMax: number;
 }
 
 const gib = 1024 * 1024 * 1024;
@@ -92,7 +94,7 @@ export const defaultLimits: Limits = {
   duckdbMemoryBytesMax: Math.max(gib, Math.floor(totalmem() / 4)),
   ingestInFlightMax: 8,
   ingestQueuedMax: 64,
-  chunkWritesInFlightMax: 8,
+  segmentBytesMax: 64 * 1024 * 1024,
   groupCommitBatchesMax: 256,
   commitRetriesMax: 1_000,
   scanReadsInFlightMax: 16,
@@ -107,6 +109,7 @@ export const defaultLimits: Limits = {
   cassandraPieceBytesMax: 256 * 1024,
   cassandraConnectMsMax: 5_000,
   cassandraRequestMsMax: 12_000,
+  cassandraRequestsInFlightMax: 1_024,
 };
 
 /** Limits that may be 0. */

@@ -1,15 +1,13 @@
 /**
- * The facade: one object wiring storage, the version log, ingestion and SQL.
- * The CLI and (later) the HTTP server talk only to this.
+ * The facade: one object wiring storage, the version log, ingestion, the
+ * write path (src/write) and SQL. The CLI and the HTTP server talk only to
+ * this; it holds no logic of its own beyond checking names.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { Batch } from '../chunk/batch.js';
-import type { EncodedChunk } from '../chunk/chunk.js';
-import { chunkBatch } from '../chunk/chunk.js';
 import { StrataError, isStrataError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
 import { resolveLimits } from '../core/limits.js';
-import { validateName, validateSeq, validateWriter } from '../core/names.js';
+import { validateName } from '../core/names.js';
 import { ChunkReader } from '../engine/chunk-reader.js';
 import { scanSnapshot } from '../engine/scan.js';
 import { WorkerPool } from '../engine/worker-pool.js';
@@ -22,8 +20,13 @@ import { QueryRunner } from '../sql/runner.js';
 import type { RunOptions, TimedCursor } from '../sql/runner.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
-import { bucketOf } from '../storage/store.js';
 import { VersionLog } from '../versions/log.js';
+import { addColumn } from '../write/add-column.js';
+import { appendBatch, checkIdempotency } from '../write/append.js';
+import type { AppendOptions } from '../write/append.js';
+import { GroupCommitter } from '../write/group-commit.js';
+import type { AppendResult } from '../write/group-commit.js';
+import { rollback } from '../write/rollback.js';
 import { HeadWatcher } from '../versions/watch.js';
 import type { CommitKind, VersionRecord } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
@@ -53,17 +56,7 @@ export interface DatasetInfo {
   updatedAt: string;
 }
 
-export interface AppendOptions {
-  writer?: string;
-  seq?: number;
-}
-
-export interface AppendResult {
-  version: number;
-  rows: number;
-  duplicate: boolean;
-  chunks: number;
-}
+export type { AppendOptions, AppendResult };
 
 export interface ChangeInfo extends VersionInfo {
   /** Versions whose rows this version took out of the dataset (by a rollback), oldest first. */
@@ -87,18 +80,6 @@ export interface VersionInfo {
   appends: { writer: string; seq: number }[];
 }
 
-interface PendingAppend {
-  writer: string | undefined;
-  seq: number | undefined;
-  digest: string;
-  chunks: EncodedChunk[];
-  rows: number;
-  /** Columns of the schema the batch was parsed with. */
-  columns: number;
-  resolve: (r: AppendResult) => void;
-  reject: (e: Error) => void;
-}
-
 export class Strata {
   readonly limits: Limits;
   readonly store: Store;
@@ -107,8 +88,7 @@ export class Strata {
   private readonly queries: QueryRunner;
   private readonly watcher: HeadWatcher;
   private pool: WorkerPool | null = null;
-  /** Appends waiting for their group commit, per dataset. */
-  private readonly pending = new Map<string, PendingAppend[]>();
+  private readonly committer: GroupCommitter;
 
   private constructor(store: Store, limits: Limits) {
     this.store = store;
@@ -117,6 +97,7 @@ export class Strata {
     this.watcher = new HeadWatcher((name) => this.log.headVersion(name), limits.feedPollMs);
     this.log = new VersionLog(store, limits.commitRetriesMax, (name, version) => this.watcher.committed(name, version));
     this.reader = new ChunkReader(store, limits.chunkCacheBytesMax);
+    this.committer = new GroupCommitter(store, this.log, limits);
   }
 
   static async open(options: StrataOptions = {}): Promise<Strata> {
@@ -175,118 +156,8 @@ export class Strata {
   }
 
   /** Appends a validated batch (its columns must follow `schema`, the head schema it was parsed with). */
-  async append(name: string, batch: Batch, options: AppendOptions, schema: DatasetSchema): Promise<AppendResult> {
-    const { writer, seq } = checkIdempotency(options);
-    if (batch.rows === 0) throw new StrataError('STRATA_ERR_EMPTY_BATCH', `the batch for ${name} has no rows; nothing was written`, { dataset: name });
-    const salt = writer !== undefined ? `${writer}\0${seq!}` : randomBytes(16).toString('hex');
-    const chunks = chunkBatch(batch, schema, salt, this.limits.statsStringBytesMax);
-    const digest = batchDigest(chunks, batch.rows);
-    if (writer !== undefined) {
-      // Answer a plain retry before writing anything.
-      const dup = await this.checkDuplicate(name, await this.log.snapshot(name), writer, seq!, digest);
-      if (dup !== null) return { version: dup, rows: batch.rows, duplicate: true, chunks: 0 };
-    }
-    await this.writeChunks(name, chunks);
-    return new Promise<AppendResult>((resolve, reject) => {
-      const queue = this.pending.get(name) ?? [];
-      queue.push({ writer, seq, digest, chunks, rows: batch.rows, columns: schema.columns.length, resolve, reject });
-      this.pending.set(name, queue);
-      if (queue.length === 1) void this.commitGroups(name);
-    });
-  }
-
-  /**
-   * Group commit: batches that arrive while a commit is in progress wait and
-   * are then committed together as one version, each keeping its own
-   * (writer, seq) idempotency. One committer runs per dataset in a process.
-   */
-  private async commitGroups(name: string): Promise<void> {
-    for (;;) {
-      const queue = this.pending.get(name) ?? [];
-      if (queue.length === 0) { this.pending.delete(name); return; }
-      const group = queue.slice(0, this.limits.groupCommitBatchesMax);
-      let outcome: (AppendResult | StrataError | null)[] = [];
-      try {
-        await this.log.commit<void>(name, async (head) => {
-          // Classified again on every attempt: a lost race means a new head to check against.
-          outcome = [];
-          const taken = new Map<string, { seq: number; digest: string }>();
-          for (const p of group) {
-            if (head.schema.columns.length !== p.columns) {
-              outcome.push(new StrataError('STRATA_ERR_COMMIT_CONFLICT', `the schema of ${name} changed while the batch was being written; send it again`, { dataset: name, retryable: true }));
-              continue;
-            }
-            if (p.writer !== undefined) {
-              const earlier = taken.get(p.writer);
-              if (earlier && p.seq! <= earlier.seq) {
-                // The same writer twice in one group: only a true retry of the batch before it is a duplicate.
-                // version -1: filled in below with the version of the batch it repeats.
-                outcome.push(p.seq === earlier.seq && p.digest === earlier.digest
-                  ? { version: -1, rows: p.rows, duplicate: true, chunks: 0 }
-                  : new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${p.writer} sent seq ${String(p.seq)} again with different content, or behind a seq it sent at the same time`, { dataset: name, writer: p.writer, seq: p.seq }));
-                continue;
-              }
-              try {
-                const dup = await this.checkDuplicate(name, head, p.writer, p.seq!, p.digest);
-                if (dup !== null) { outcome.push({ version: dup, rows: p.rows, duplicate: true, chunks: 0 }); continue; }
-              } catch (e) { outcome.push(e as StrataError); continue; }
-              taken.set(p.writer, { seq: p.seq!, digest: p.digest });
-            }
-            outcome.push(null);
-          }
-          const accepted = group.filter((_, i) => outcome[i] === null);
-          if (accepted.length === 0) return { done: undefined };
-          const ids = accepted.filter((p) => p.writer !== undefined).map((p) => ({ writer: p.writer!, seq: p.seq!, digest: p.digest }));
-          return {
-            commit: {
-              kind: 'append', schema: head.schema, adds: accepted.flatMap((p) => p.chunks.map((c) => c.ref)), removes: [],
-              rowsAdded: accepted.reduce((n, p) => n + p.rows, 0), rowsRemoved: 0,
-              ...(accepted.length === 1 && ids.length === 1 ? ids[0]! : ids.length > 0 ? { appends: ids } : {}),
-            },
-            result: (version) => {
-              outcome = outcome.map((o, i) => (o === null ? { version, rows: group[i]!.rows, duplicate: false, chunks: group[i]!.chunks.length } : o));
-            },
-          };
-        });
-      } catch (e) {
-        outcome = group.map(() => e as StrataError);
-      }
-      // A duplicate of a batch committed in this same group holds that batch's version.
-      const versionOf = new Map<string, number>();
-      group.forEach((p, i) => { const o = outcome[i]; if (p.writer !== undefined && o && !(o instanceof Error) && !o.duplicate) versionOf.set(`${p.writer}\0${String(p.seq)}`, o.version); });
-      group.forEach((p, i) => {
-        const o = outcome[i];
-        if (o instanceof Error) p.reject(o);
-        else if (o) p.resolve(o.version === -1 ? { ...o, version: versionOf.get(`${p.writer!}\0${String(p.seq)}`) ?? -1 } : o);
-        else p.reject(new StrataError('STRATA_ERR_INTERNAL', 'a batch of a group commit got no outcome'));
-      });
-      queue.splice(0, group.length);
-    }
-  }
-
-  /** The version holding (writer, seq) if it is already committed; throws when it was committed with other content. */
-  private async checkDuplicate(name: string, head: Snapshot, writer: string, seq: number, digest: string): Promise<number | null> {
-    const pos = head.writers.get(writer);
-    if (!pos || seq > pos.seq) return null;
-    const found = seq === pos.seq ? { version: pos.version, digest: pos.digest } : await this.log.findAppend(name, writer, seq, head.version);
-    if (found && found.digest !== digest) {
-      throw new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${writer} already committed seq ${seq} (version ${found.version}) with different content; a retry must send the same batch`, { dataset: name, version: found.version, writer, seq });
-    }
-    // A seq below the writer's position that no version holds (a gap) is behind the writer: nothing to write.
-    return found?.version ?? pos.version;
-  }
-
-  private async writeChunks(name: string, chunks: EncodedChunk[]): Promise<void> {
-    const bucket = bucketOf(Date.now());
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < chunks.length) {
-        const c = chunks[next++]!;
-        c.ref.bucket = bucket;
-        await this.store.putChunk({ dataset: name, partition: c.ref.partition, chunk: c.ref.id, bucket }, c.blobs);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.limits.chunkWritesInFlightMax, chunks.length) }, worker));
+  append(name: string, batch: Batch, options: AppendOptions, schema: DatasetSchema): Promise<AppendResult> {
+    return appendBatch(this.log, this.committer, this.limits, name, batch, options, schema);
   }
 
   async versions(name: string): Promise<VersionInfo[]> {
@@ -328,34 +199,15 @@ export class Strata {
     return { ...versionInfo(r), withdrawn: withdrawn.reverse() };
   }
 
-  /** A new version whose snapshot (chunks, schema, writer positions) equals version `to`'s. */
-  async rollback(name: string, to: number): Promise<{ version: number }> {
+  /** A new version whose snapshot (chunks, schema, writer states) equals version `to`'s. */
+  rollback(name: string, to: number): Promise<{ version: number }> {
     validateName('dataset', name);
-    if (!Number.isSafeInteger(to) || to < 0) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `rollback target must be a version number, got ${String(to)}`, { dataset: name });
-    const target = await this.log.snapshot(name, to);
-    return this.log.commit(name, (head) => {
-      const adds = [...target.chunks.values()].filter((c) => !head.chunks.has(c.id));
-      const removed = [...head.chunks.values()].filter((c) => !target.chunks.has(c.id));
-      return {
-        commit: {
-          kind: 'rollback', schema: target.schema, adds, removes: removed.map((c) => c.id),
-          rowsAdded: adds.reduce((n, c) => n + c.rows, 0), rowsRemoved: removed.reduce((n, c) => n + c.rows, 0),
-          writers: Object.fromEntries(target.writers), rollbackTo: to,
-        },
-        result: (version) => ({ version }),
-      };
-    });
+    return rollback(this.log, name, to);
   }
 
-  async addColumn(name: string, column: Column): Promise<{ version: number }> {
+  addColumn(name: string, column: Column): Promise<{ version: number }> {
     validateName('dataset', name);
-    return this.log.commit(name, (head) => {
-      if (head.schema.columns.some((c) => c.name === column.name)) {
-        throw new StrataError('STRATA_ERR_COLUMN_EXISTS', `${name} already has a column ${column.name}`, { dataset: name, column: column.name });
-      }
-      const schema = makeSchema({ ...head.schema, columns: [...head.schema.columns, column] }, this.limits);
-      return { commit: { kind: 'add_column', schema, adds: [], removes: [], rowsAdded: 0, rowsRemoved: 0 }, result: (version) => ({ version }) };
-    });
+    return addColumn(this.log, this.limits, name, column);
   }
 
   /**
@@ -419,25 +271,12 @@ export class Strata {
 }
 
 function versionInfo(r: VersionRecord): VersionInfo {
+  const appends = r.appends?.map(({ writer, seq }) => ({ writer, seq })) ?? (r.writer !== undefined ? [{ writer: r.writer, seq: r.seq! }] : []);
+  // One idempotent batch is shown as the version's writer and seq.
+  const single = r.kind === 'append' && appends.length === 1 && (r.batches ?? 1) === 1 ? appends[0]! : null;
   return {
     version: r.version, kind: r.kind, time: new Date(r.time).toISOString(), rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved,
-    chunksAdded: r.adds.length, chunksRemoved: r.removes.length, writer: r.writer ?? null, seq: r.seq ?? null, rollbackTo: r.rollbackTo ?? null,
-    batches: r.kind === 'append' ? (r.appends?.length ?? 1) : 0, appends: r.appends?.map(({ writer, seq }) => ({ writer, seq })) ?? (r.writer !== undefined ? [{ writer: r.writer, seq: r.seq! }] : []),
+    chunksAdded: r.adds.length, chunksRemoved: r.removes.length, writer: single?.writer ?? null, seq: single?.seq ?? null, rollbackTo: r.rollbackTo ?? null,
+    batches: r.kind === 'append' ? (r.batches ?? r.appends?.length ?? 1) : 0, appends,
   };
-}
-
-function checkIdempotency(options: AppendOptions): { writer?: string; seq?: number } {
-  if ((options.writer === undefined) !== (options.seq === undefined)) {
-    throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', 'writer and seq go together: give both for an idempotent append, or neither');
-  }
-  if (options.writer === undefined) return {};
-  return { writer: validateWriter(options.writer), seq: validateSeq(options.seq!) };
-}
-
-/** Digest of a batch's content (not its ids), to tell a true retry from a different batch under the same seq. */
-function batchDigest(chunks: EncodedChunk[], rows: number): string {
-  // Content hashes cover column names and bytes of the non-empty columns, so the digest does not depend on the schema's other columns.
-  const h = createHash('sha256').update(`${rows}`);
-  for (const hash of chunks.map((c) => c.contentHash).sort()) h.update(hash);
-  return h.digest('hex').slice(0, 32);
 }

@@ -1,5 +1,6 @@
 /**
- * Reads the columns of committed chunks: fetch from the store, check size
+ * Reads the columns of committed chunks: fetch from the store (byte ranges
+ * of the chunk's segment, or a chunk's own files), check size
  * and CRC-32 against the version record, decode, check row count, cache.
  * A column the chunk predates (added later) reads as all NULL. With a worker
  * pool, checking and decoding happen off the main thread.
@@ -29,14 +30,24 @@ export class ChunkReader {
       if (hit) out.set(c.name, hit); else missing.push(c);
     }
     if (missing.length === 0) return out;
-    const addr = { dataset, partition: ref.partition, chunk: ref.id, ...(ref.bucket !== undefined ? { bucket: ref.bucket } : {}) };
-    const blobs = await this.store.getChunkColumns(addr, missing.map((c) => c.name));
-    const stored = missing.map((c) => blobs.get(c.name));
+    const stored = await this.fetch(dataset, ref, missing);
     const decoded = pool ? await pool.decode(dataset, ref, missing, stored) : missing.map((c, i) => decodeStored(dataset, ref, c, stored[i]));
     missing.forEach((c, i) => {
       this.cache.set(`${dataset}/${ref.id}/${c.name}`, decoded[i]!);
       out.set(c.name, decoded[i]!);
     });
     return out;
+  }
+
+  /** The stored bytes of some columns of a chunk (undefined where missing): byte ranges of its segment, or its own files. */
+  private async fetch(dataset: string, ref: ChunkRef, columns: readonly Column[]): Promise<(Uint8Array | undefined)[]> {
+    if (ref.segment !== undefined) {
+      const ranges = columns.map((c) => ({ offset: ref.columns[c.name]!.offset ?? -1, length: ref.columns[c.name]!.bytes }));
+      const parts = await this.store.readObject(dataset, 'segment', ref.segment, ranges);
+      return columns.map((_, i) => parts?.[i]);
+    }
+    const addr = { dataset, partition: ref.partition, chunk: ref.id, ...(ref.bucket !== undefined ? { bucket: ref.bucket } : {}) };
+    const blobs = await this.store.getChunkColumns(addr, columns.map((c) => c.name));
+    return columns.map((c) => blobs.get(c.name));
   }
 }

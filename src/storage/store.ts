@@ -1,3 +1,5 @@
+import { StrataError } from '../core/errors.js';
+
 /**
  * The one storage seam. Backends: local files (embedded default), memory,
  * and Cassandra. Every backend must pass `test/storage/conformance.ts`.
@@ -23,6 +25,17 @@ export interface ChunkAddress {
   readonly bucket?: number;
 }
 
+export const objectKinds = ['segment', 'checkpoint'] as const;
+export type ObjectKind = (typeof objectKinds)[number];
+
+export interface ByteRange {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Object names: lowercase hex, so they are safe as file names and keys everywhere. */
+export const objectNamePattern = /^[0-9a-f]{8,64}$/;
+
 /** The UTC day number of a time: the bucket new chunks are written to. */
 export function bucketOf(timeMs: number): number {
   return Math.floor(timeMs / 86_400_000);
@@ -46,10 +59,44 @@ export interface Store {
   /** Removes a dataset's versions and chunks. False when it did not exist. */
   dropDataset(dataset: string): Promise<boolean>;
 
-  /** Stores all columns of one chunk; idempotent. */
+  /** Stores all columns of one chunk; idempotent. (Chunks written before segments; still read.) */
   putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void>;
   /** Reads the named columns of one chunk; a missing column is absent from the map. */
   getChunkColumns(addr: ChunkAddress, columns: readonly string[]): Promise<Map<string, Uint8Array>>;
 
+  /**
+   * Writes an immutable object whole and durably before returning: a
+   * segment (the chunk columns of one commit) or a checkpoint (a snapshot).
+   * Names are 8 to 64 lowercase hex digits. Writing a name again with the
+   * same bytes is harmless; a reader never sees part of an object.
+   */
+  putObject(dataset: string, kind: ObjectKind, name: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Reads byte ranges of an object (the whole object, as one piece, when
+   * `ranges` is omitted); undefined when the object does not exist. A range
+   * beyond the object's end is an error.
+   */
+  readObject(dataset: string, kind: ObjectKind, name: string, ranges?: readonly ByteRange[]): Promise<Uint8Array[] | undefined>;
+  /** Names of a dataset's objects of one kind, sorted. */
+  listObjects(dataset: string, kind: ObjectKind): Promise<string[]>;
+  /** Deletes objects; names that do not exist are ignored. */
+  deleteObjects(dataset: string, kind: ObjectKind, names: readonly string[]): Promise<void>;
+
   close(): Promise<void>;
+}
+
+/** Checks an object name and kind (every backend refuses the same names). */
+export function checkObject(kind: ObjectKind, name: string): void {
+  if (!objectKinds.includes(kind) || !objectNamePattern.test(name)) {
+    throw new StrataError('STRATA_ERR_INTERNAL', `bad object ${kind}/${name}`);
+  }
+}
+
+/** Checks that ranges lie inside an object of `size` bytes. */
+export function checkRanges(ranges: readonly ByteRange[], size: number, what: string): void {
+  for (const r of ranges) {
+    if (!Number.isSafeInteger(r.offset) || !Number.isSafeInteger(r.length) || r.offset < 0 || r.length < 0 || r.offset + r.length > size) {
+      throw new StrataError('STRATA_ERR_CHUNK_CORRUPT', `${what}: bytes ${r.offset}..${r.offset + r.length} lie outside its ${size} bytes`);
+    }
+  }
 }

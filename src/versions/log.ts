@@ -58,7 +58,24 @@ export class VersionLog {
     return r;
   }
 
-  async headVersion(dataset: string): Promise<number> {
+  /** Head reads in flight per dataset, with the count of this log's commits when each started. */
+  private readonly headReads = new Map<string, { commits: number; read: Promise<number> }>();
+  private commits = 0;
+
+  /**
+   * The newest version. Concurrent callers share one read of the store, but
+   * only a read that started after this process's last commit, so a caller
+   * always sees its own commits.
+   */
+  headVersion(dataset: string): Promise<number> {
+    const inFlight = this.headReads.get(dataset);
+    if (inFlight && inFlight.commits === this.commits) return inFlight.read;
+    const read = this.readHead(dataset).finally(() => { if (this.headReads.get(dataset)?.read === read) this.headReads.delete(dataset); });
+    this.headReads.set(dataset, { commits: this.commits, read });
+    return read;
+  }
+
+  private async readHead(dataset: string): Promise<number> {
     const cached = this.caches.get(dataset);
     // What this process cached may belong to a dataset another process dropped and created again:
     // version 0 is re-read alongside the head check (in parallel, so it adds no latency).
@@ -68,7 +85,7 @@ export class VersionLog {
     ]);
     if (cached?.created && (!now || Buffer.compare(cached.created, Buffer.from(now)) !== 0)) {
       this.forget(dataset);
-      if (now) return this.headVersion(dataset);
+      if (now) return this.readHead(dataset);
     }
     if (head === undefined) {
       this.forget(dataset);
@@ -128,6 +145,7 @@ export class VersionLog {
         const c = this.cache(dataset);
         c.records.set(version, record);
         if (c.head === head) c.head = applyRecord(cloneSnapshot(head), record);
+        this.commits++;
         this.onCommit(dataset, version);
         return p.result(version);
       }

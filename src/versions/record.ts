@@ -1,11 +1,12 @@
 import type { ChunkRef } from '../chunk/chunk.js';
 import { StrataError } from '../core/errors.js';
 import type { DatasetSchema } from '../schema/schema.js';
+import type { StoredWriterState } from './writers.js';
 
 export const commitKinds = ['create', 'append', 'rollback', 'compact', 'add_column', 'delete'] as const;
 export type CommitKind = (typeof commitKinds)[number];
 
-/** Where a writer stands: its last committed seq, the version that holds it, and that batch's content digest. */
+/** A writer's last seq as an earlier format stored it in rollback records (read, never written). */
 export interface WriterPosition {
   seq: number;
   version: number;
@@ -14,8 +15,9 @@ export interface WriterPosition {
 
 /**
  * One commit, as stored. A snapshot is the fold of records 0..v: apply
- * `removes`, then `adds`; take `schema`; update writer positions (appends
- * move one writer; a rollback replaces the whole table with `writers`).
+ * `removes`, then `adds`; take `schema`; update writer states (each append
+ * adds its seq to its writer's; a rollback replaces them all with
+ * `writerStates`, its target's).
  */
 export interface VersionRecord {
   format: 1;
@@ -32,9 +34,14 @@ export interface VersionRecord {
   writer?: string;
   seq?: number;
   digest?: string;
-  /** A group commit: several idempotent batches in one version, each with its own (writer, seq, digest). */
+  /** The idempotent batches of an append (several for a group commit), each with its (writer, seq, digest). */
   appends?: { writer: string; seq: number; digest: string }[];
+  /** Batches an append committed, idempotent or not (absent: one). */
+  batches?: number;
+  /** Earlier format of `writerStates`. */
   writers?: Record<string, WriterPosition>;
+  /** A rollback's writer states: its target's, whole. */
+  writerStates?: Record<string, StoredWriterState>;
   rollbackTo?: number;
 }
 

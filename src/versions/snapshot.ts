@@ -1,7 +1,9 @@
 import type { ChunkRef } from '../chunk/chunk.js';
 import { assert } from '../core/assert.js';
 import type { DatasetSchema } from '../schema/schema.js';
-import type { VersionRecord, WriterPosition } from './record.js';
+import type { VersionRecord } from './record.js';
+import type { WriterState } from './writers.js';
+import { fromPosition, loadWriterState, withSeq } from './writers.js';
 
 /** The state of a dataset after commit `version`. Treat as immutable once returned. */
 export interface Snapshot {
@@ -11,7 +13,7 @@ export interface Snapshot {
   readonly schema: DatasetSchema;
   /** Live chunks by id, in commit order. */
   readonly chunks: ReadonlyMap<string, ChunkRef>;
-  readonly writers: ReadonlyMap<string, WriterPosition>;
+  readonly writers: ReadonlyMap<string, WriterState>;
   readonly rows: number;
 }
 
@@ -21,7 +23,7 @@ interface MutableSnapshot {
   time: number;
   schema: DatasetSchema;
   chunks: Map<string, ChunkRef>;
-  writers: Map<string, WriterPosition>;
+  writers: Map<string, WriterState>;
   rows: number;
 }
 
@@ -47,11 +49,12 @@ export function applyRecord(s: MutableSnapshot | null, r: VersionRecord): Mutabl
     s.chunks.set(c.id, c);
     s.rows += c.rows;
   }
-  if (r.writers) s.writers = new Map(Object.entries(r.writers));
+  if (r.writerStates) s.writers = new Map(Object.entries(r.writerStates).map(([w, st]) => [w, loadWriterState(st)]));
+  else if (r.writers) s.writers = new Map(Object.entries(r.writers).map(([w, p]) => [w, fromPosition(p)]));
   if (r.writer !== undefined && r.seq !== undefined && r.digest !== undefined) {
-    s.writers.set(r.writer, { seq: r.seq, version: r.version, digest: r.digest });
+    s.writers.set(r.writer, withSeq(s.writers.get(r.writer), r.seq, r.version, r.digest));
   }
-  for (const a of r.appends ?? []) s.writers.set(a.writer, { seq: a.seq, version: r.version, digest: a.digest });
+  for (const a of r.appends ?? []) s.writers.set(a.writer, withSeq(s.writers.get(a.writer), a.seq, r.version, a.digest));
   s.version = r.version;
   s.time = r.time;
   s.schema = r.schema;

@@ -1,19 +1,18 @@
-/** A damaged or missing chunk file is reported by its checksum, never read as data: on the main thread and in the workers alike. */
+/** A damaged or missing segment is reported by its checksum, never read as data: on the main thread and in the workers alike. */
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Strata, parseColumns } from '../../src/index.js';
 
-async function storeWithOneChunk(limits: Record<string, number>): Promise<{ db: Strata; dir: string; file: string }> {
+/** A store with one chunk; `file` is its segment and `v` where column v lies in it. */
+async function storeWithOneChunk(limits: Record<string, number>): Promise<{ db: Strata; file: string; v: { offset: number; bytes: number } }> {
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'strata-corrupt-'));
   const db = await Strata.open({ store: dir, limits: { chunkCacheBytesMax: 1, ...limits } });
   await db.createDataset('t', { columns: parseColumns('k:string,v:float64') });
   await db.ingest('t', `k,v\n${Array.from({ length: 100 }, (_, i) => `k${i},${i}`).join('\n')}\n`, 'csv');
-  const chunkDir = path.join(dir, 't', 'chunks');
-  const [partition] = await fs.readdir(chunkDir);
-  const [chunk] = await fs.readdir(path.join(chunkDir, partition!));
-  return { db, dir, file: path.join(chunkDir, partition!, chunk!, 'v.arrow') };
+  const [chunk] = (await db.snapshot('t')).chunks.values();
+  return { db, file: path.join(dir, 't', 'segments', chunk!.segment!), v: { offset: chunk!.columns.v!.offset!, bytes: chunk!.columns.v!.bytes } };
 }
 
 describe('damaged chunks', () => {
@@ -22,18 +21,18 @@ describe('damaged chunks', () => {
 
   for (const [where, limits] of [['main thread', { scanWorkers: 0 }], ['worker threads', { scanWorkers: 2, scanWorkerRowsMin: 0 }]] as const) {
     it(`a flipped byte fails the checksum (${where})`, async () => {
-      const { db, file } = await storeWithOneChunk(limits);
+      const { db, file, v } = await storeWithOneChunk(limits);
       open.push(db);
       expect((await db.sql('select sum(v) from t')).rows).toEqual([[4950]]);
       const bytes = await fs.readFile(file);
-      bytes[bytes.length - 20]! ^= 0xff;
+      bytes[v.offset + v.bytes - 20]! ^= 0xff;
       await fs.writeFile(file, bytes);
       await expect(db.sql('select sum(v) from t')).rejects.toMatchObject({ code: 'STRATA_ERR_CHUNK_CORRUPT', details: { column: 'v' } });
       // Columns that are intact still read.
       expect((await db.sql('select count(k) from t')).rows).toEqual([[100]]);
     });
 
-    it(`a missing chunk file is named (${where})`, async () => {
+    it(`a missing segment is named (${where})`, async () => {
       const { db, file } = await storeWithOneChunk(limits);
       open.push(db);
       await fs.rm(file);

@@ -279,5 +279,57 @@ export function storeConformance(name: string, open: () => Promise<Store>, clean
         expectSameBytes((await store.getChunkColumns(addr, ['v'])).get('v'), bytes('original'), 'v');
       });
     });
+
+    describe('objects', () => {
+      it('writes an object whole and reads it back whole or by byte ranges', async () => {
+        const ds = uniqueName('obj');
+        const object = Uint8Array.from(randomBytes(1.5 * MiB + 7));
+        await store.putObject(ds, 'segment', 'aa11bb22', object);
+        expectSameBytes((await store.readObject(ds, 'segment', 'aa11bb22'))?.[0], object, 'whole');
+        // Ranges anywhere, including across any piece a backend cuts an object into, empty, and at the very end.
+        const ranges = [{ offset: 0, length: 10 }, { offset: 262_140, length: 10 }, { offset: 1_000_000, length: 300_000 }, { offset: 5, length: 0 }, { offset: object.length - 3, length: 3 }];
+        const read = await store.readObject(ds, 'segment', 'aa11bb22', ranges);
+        ranges.forEach((r, i) => expectSameBytes(read?.[i], object.subarray(r.offset, r.offset + r.length), `range ${r.offset}+${r.length}`));
+        await expect(store.readObject(ds, 'segment', 'aa11bb22', [{ offset: object.length - 1, length: 2 }])).rejects.toMatchObject({ code: 'STRATA_ERR_CHUNK_CORRUPT' });
+      });
+
+      it('answers undefined for an object that does not exist, and lists objects by kind', async () => {
+        const ds = uniqueName('objlist');
+        expect(await store.readObject(ds, 'segment', '0000aaaa')).toBeUndefined();
+        expect(await store.listObjects(ds, 'segment')).toEqual([]);
+        await store.putObject(ds, 'segment', 'ffff0001', bytes('b'));
+        await store.putObject(ds, 'segment', '0000ffff', bytes('a'));
+        await store.putObject(ds, 'checkpoint', '00000000000000000100', bytes('c'));
+        expect(await store.listObjects(ds, 'segment')).toEqual(['0000ffff', 'ffff0001']);
+        expect(await store.listObjects(ds, 'checkpoint')).toEqual(['00000000000000000100']);
+        // A second put of the same object is harmless.
+        await store.putObject(ds, 'segment', 'ffff0001', bytes('b'));
+        expectSameBytes((await store.readObject(ds, 'segment', 'ffff0001'))?.[0], bytes('b'), 'again');
+        expect(await store.readObject(ds, 'checkpoint', 'ffff0001')).toBeUndefined();
+      });
+
+      it('deletes objects, ignoring names that do not exist; dropping a dataset deletes its objects', async () => {
+        const ds = uniqueName('objdel');
+        await store.putVersion(ds, 0, bytes('v0'));
+        for (const n of ['00000001', '00000002', '00000003']) await store.putObject(ds, 'segment', n, bytes(n));
+        await store.deleteObjects(ds, 'segment', ['00000002', '0000dead']);
+        expect(await store.listObjects(ds, 'segment')).toEqual(['00000001', '00000003']);
+        expect(await store.readObject(ds, 'segment', '00000002')).toBeUndefined();
+        expect(await store.dropDataset(ds)).toBe(true);
+        expect(await store.listObjects(ds, 'segment')).toEqual([]);
+        expect(await store.readObject(ds, 'segment', '00000001')).toBeUndefined();
+      });
+
+      it('refuses names that are not lowercase hex, and keeps its own copy of the bytes', async () => {
+        const ds = uniqueName('objname');
+        for (const bad of ['../x', 'ABCDEF12', 'abc', 'a'.repeat(65)]) {
+          await expect(store.putObject(ds, 'segment', bad, bytes('x'))).rejects.toThrow();
+        }
+        const given = bytes('original');
+        await store.putObject(ds, 'segment', '12345678', given);
+        given.fill(0);
+        expectSameBytes((await store.readObject(ds, 'segment', '12345678'))?.[0], bytes('original'), 'copy');
+      });
+    });
   });
 }

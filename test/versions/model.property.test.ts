@@ -5,8 +5,10 @@
  * the rows and the writer positions must agree.
  *
  * The model keeps, per version, the rows, the columns, each writer's
- * position and every (writer, seq) committed in that version's history (its
- * lineage: a rollback inherits the target's, not the rolled-back versions').
+ * highest seq and every (writer, seq) committed in that version's history
+ * (its lineage: a rollback inherits the target's, not the rolled-back
+ * versions'). A (writer, seq) is a duplicate exactly when the lineage holds
+ * it; any other seq is new, below the writer's highest or not.
  * "Same content" is "same input text": re-sends are exact copies, and a
  * different batch always carries rows with fresh ids, so the two never blur.
  */
@@ -86,13 +88,9 @@ class Model {
     // An empty batch writes nothing and uses no seq.
     if (sent.length === 0) return { error: 'STRATA_ERR_EMPTY_BATCH' };
     if (writer !== undefined && seq !== undefined) {
-      const pos = h.writers.get(writer);
-      if (pos && seq <= pos.seq) {
-        const held = h.held.get(`${writer}\0${seq}`);
-        if (held && held.text !== text) return { error: 'STRATA_ERR_SEQ_CONFLICT' };
-        // A seq behind the writer that this history never committed (a gap) is answered with the writer's position.
-        return { version: held?.version ?? pos.version, duplicate: true };
-      }
+      // Exactly the (writer, seq) pairs this history holds are duplicates; any other seq is new, in any order.
+      const held = h.held.get(`${writer}\0${seq}`);
+      if (held) return held.text === text ? { version: held.version, duplicate: true } : { error: 'STRATA_ERR_SEQ_CONFLICT' };
     }
     const version = this.versions.length;
     const next: ModelVersion = {
@@ -102,7 +100,8 @@ class Model {
       held: new Map(h.held),
     };
     if (writer !== undefined && seq !== undefined) {
-      next.writers.set(writer, { seq, version });
+      const pos = h.writers.get(writer);
+      if (!pos || seq > pos.seq) next.writers.set(writer, { seq, version });
       next.held.set(`${writer}\0${seq}`, { version, text });
     }
     return { ...this.commit(next), duplicate: false };

@@ -24,16 +24,18 @@
  */
 import cassandra from 'cassandra-driver';
 import { StrataError, isStrataError } from '../../core/errors.js';
+import { Admission } from '../../core/admission.js';
 import { defaultLimits } from '../../core/limits.js';
 import type { Limits } from '../../core/limits.js';
 import { namePattern } from '../../core/names.js';
-import type { ChunkAddress, Store } from '../store.js';
+import type { ByteRange, ChunkAddress, ObjectKind, Store } from '../store.js';
+import { checkObject, checkRanges, objectKinds } from '../store.js';
 import type { CassandraLocation } from './url.js';
 import { parseCassandraUrl } from './url.js';
 
 const { Client, types } = cassandra;
 
-export type CassandraLimits = Pick<Limits, 'cassandraPieceBytesMax' | 'cassandraConnectMsMax' | 'cassandraRequestMsMax'>;
+export type CassandraLimits = Pick<Limits, 'cassandraPieceBytesMax' | 'cassandraConnectMsMax' | 'cassandraRequestMsMax' | 'cassandraRequestsInFlightMax'>;
 const versionsPerBucket = 1000;
 const hexId = /^[0-9a-f]{8,64}$/;
 
@@ -59,9 +61,11 @@ export class CassandraStore implements Store {
   readonly location: string;
   private readonly client: cassandra.Client;
   private ready: Promise<void> | null = null;
+  private readonly requests: Admission;
 
   private constructor(location: string, private readonly loc: CassandraLocation, private readonly limits: CassandraLimits) {
     this.location = location;
+    this.requests = new Admission(limits.cassandraRequestsInFlightMax, Number.MAX_SAFE_INTEGER, 'Cassandra request', 'cassandraRequestsInFlightMax');
     this.client = new Client({
       contactPoints: loc.contactPoints,
       localDataCenter: loc.localDataCenter,
@@ -99,6 +103,9 @@ export class CassandraStore implements Store {
         `CREATE TABLE IF NOT EXISTS ${ks}.chunks (dataset text, partition text, bucket int, chunk text, column_name text, piece int, data blob, PRIMARY KEY ((dataset, partition, bucket), chunk, column_name, piece))`,
         `CREATE TABLE IF NOT EXISTS ${ks}.dataset_buckets (dataset text, bucket int, PRIMARY KEY (dataset, bucket))`,
         `CREATE TABLE IF NOT EXISTS ${ks}.dataset_parts (dataset text, bucket int, partition text, PRIMARY KEY ((dataset, bucket), partition))`,
+        // An object is its own partition of pieces (piece -1 holds the count), listed per dataset and kind.
+        `CREATE TABLE IF NOT EXISTS ${ks}.objects (dataset text, kind text, name text, piece int, data blob, PRIMARY KEY ((dataset, kind, name), piece))`,
+        `CREATE TABLE IF NOT EXISTS ${ks}.object_names (dataset text, kind text, name text, PRIMARY KEY ((dataset, kind), name))`,
       ];
       try {
         for (const q of ddl) await this.client.execute(q, [], { prepare: false });
@@ -112,10 +119,14 @@ export class CassandraStore implements Store {
 
   private async run(what: string, query: string, params: unknown[], options: cassandra.QueryOptions = {}): Promise<cassandra.types.ResultSet> {
     await this.init();
+    // The driver refuses requests beyond what its connections carry: more wait here instead.
+    const release = await this.requests.enter();
     try {
       return await this.client.execute(query, params, { prepare: true, ...options });
     } catch (e) {
       throw unavailable(e, what);
+    } finally {
+      release();
     }
   }
 
@@ -218,6 +229,7 @@ export class CassandraStore implements Store {
       await this.run('deleting partition list', `DELETE FROM ${this.table('dataset_parts')} WHERE dataset = ? AND bucket = ?`, [dataset, bucket]);
     }
     await this.run('deleting bucket list', `DELETE FROM ${this.table('dataset_buckets')} WHERE dataset = ?`, [dataset]);
+    for (const kind of objectKinds) await this.deleteObjects(dataset, kind, await this.listObjects(dataset, kind));
     for (let b = 0; b <= head + 1; b++) {
       await this.run('deleting versions', `DELETE FROM ${this.table('versions')} WHERE dataset = ? AND vbucket = ?`, [dataset, types.Long.fromNumber(b)]);
     }
@@ -275,6 +287,74 @@ export class CassandraStore implements Store {
       if (e.count >= 1 && e.parts.length === e.count && e.parts.every((b) => b !== undefined)) out.set(name, Buffer.concat(e.parts));
     }
     return out;
+  }
+
+  /**
+   * Objects are cut into pieces of cassandraPieceBytesMax (rows of one
+   * partition); the count is written last, so an object whose count row is
+   * missing or disagrees with its pieces was never completely written and
+   * reads as absent.
+   */
+  async putObject(dataset: string, kind: ObjectKind, name: string, bytes: Uint8Array): Promise<void> {
+    this.check(dataset);
+    checkObject(kind, name);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const size = this.limits.cassandraPieceBytesMax;
+    const pieces = Math.max(1, Math.ceil(buf.length / size));
+    const insert = `INSERT INTO ${this.table('objects')} (dataset, kind, name, piece, data) VALUES (?, ?, ?, ?, ?)`;
+    // Listed first, so an object cut short by a crash can still be found and deleted.
+    await this.run(`listing ${kind} ${name}`, `INSERT INTO ${this.table('object_names')} (dataset, kind, name) VALUES (?, ?, ?)`, [dataset, kind, name]);
+    await Promise.all(Array.from({ length: pieces }, (_, p) => this.run(`writing ${kind} ${name}`, insert, [dataset, kind, name, p, buf.subarray(p * size, (p + 1) * size)])));
+    // The count row says how long the object is: pieces and total bytes.
+    await this.run(`writing ${kind} ${name}`, insert, [dataset, kind, name, -1, Buffer.from(`${pieces} ${buf.length}`)]);
+  }
+
+  async readObject(dataset: string, kind: ObjectKind, name: string, ranges?: readonly ByteRange[]): Promise<Uint8Array[] | undefined> {
+    this.check(dataset);
+    checkObject(kind, name);
+    const select = `SELECT piece, data FROM ${this.table('objects')} WHERE dataset = ? AND kind = ? AND name = ? AND piece IN ?`;
+    const head = (await this.run(`reading ${kind} ${name}`, select, [dataset, kind, name, [-1]])).first();
+    if (!head) return undefined;
+    const [pieces, total] = (head.data as Buffer).toString().split(' ').map(Number) as [number, number];
+    const size = this.limits.cassandraPieceBytesMax;
+    const wanted = ranges ?? [{ offset: 0, length: total }];
+    checkRanges(wanted, total, `${kind} ${name}`);
+    // The pieces the ranges touch, read once each.
+    const need = new Set<number>();
+    for (const r of wanted) for (let p = Math.floor(r.offset / size); p * size < r.offset + r.length; p++) need.add(p);
+    const parts = new Map<number, Buffer>();
+    const list = [...need];
+    for (let i = 0; i < list.length; i += 64) {
+      const rs = await this.run(`reading ${kind} ${name}`, select, [dataset, kind, name, list.slice(i, i + 64)], { fetchSize: 1000 });
+      for (const row of rs.rows) parts.set(Number(row.piece), row.data as Buffer);
+    }
+    if ([...need].some((p) => p >= pieces || !parts.has(p))) return undefined;
+    return wanted.map((r) => {
+      const out = Buffer.allocUnsafe(r.length);
+      let done = 0;
+      for (let p = Math.floor(r.offset / size); done < r.length; p++) {
+        const piece = parts.get(p)!;
+        const from = Math.max(0, r.offset + done - p * size);
+        done += piece.copy(out, done, from, Math.min(piece.length, from + r.length - done));
+      }
+      return out;
+    });
+  }
+
+  async listObjects(dataset: string, kind: ObjectKind): Promise<string[]> {
+    this.check(dataset);
+    const rs = await this.run(`listing ${kind}s of ${dataset}`, `SELECT name FROM ${this.table('object_names')} WHERE dataset = ? AND kind = ?`, [dataset, kind], { fetchSize: 100_000 });
+    return rs.rows.map((r) => String(r.name)).sort();
+  }
+
+  async deleteObjects(dataset: string, kind: ObjectKind, names: readonly string[]): Promise<void> {
+    this.check(dataset);
+    for (const name of names) {
+      checkObject(kind, name);
+      // The data first, the listing last: a delete cut short leaves the object listed, to be deleted again.
+      await this.run(`deleting ${kind} ${name}`, `DELETE FROM ${this.table('objects')} WHERE dataset = ? AND kind = ? AND name = ?`, [dataset, kind, name]);
+      await this.run(`deleting ${kind} ${name}`, `DELETE FROM ${this.table('object_names')} WHERE dataset = ? AND kind = ? AND name = ?`, [dataset, kind, name]);
+    }
   }
 
   async close(): Promise<void> {

@@ -2,11 +2,15 @@
  * The embedded default: a folder of files.
  *
  *   <root>/<dataset>/versions/<version, 20 digits>.json   one file per commit
- *   <root>/<dataset>/chunks/<partition>/<chunk>/<column>.arrow
+ *   <root>/<dataset>/segments/<name>                      chunk columns of one commit
+ *   <root>/<dataset>/checkpoints/<name>                   a snapshot
+ *   <root>/<dataset>/chunks/<partition>/<chunk>/<column>.arrow   (before segments)
  *
  * Every file is written whole to a temporary name, flushed, then published:
- * chunk columns by rename (content-addressed, so replacing an equal file is
- * harmless) and version records by link(2), which fails if the name exists.
+ * objects and chunk columns by rename (replacing an equal file is harmless)
+ * and version records by link(2), which fails if the name exists. A folder
+ * made on the way is flushed into its parent, so after a power loss a
+ * published file cannot be missing for want of its folder's entry.
  * That link is the commit point and the put-if-absent that two processes
  * race on: a crash before it leaves only unreferenced chunks and temp files,
  * never a partial version. Names come from validated dataset and column names
@@ -17,7 +21,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StrataError } from '../../core/errors.js';
 import { namePattern } from '../../core/names.js';
-import type { ChunkAddress, Store } from '../store.js';
+import type { ByteRange, ChunkAddress, ObjectKind, Store } from '../store.js';
+import { checkObject, checkRanges } from '../store.js';
 
 const hexId = /^[0-9a-f]{8,64}$/;
 const versionFile = /^(\d{20})\.json$/;
@@ -56,9 +61,26 @@ export class LocalStore implements Store {
     return path.join(this.datasetDir(addr.dataset), 'chunks', addr.partition, addr.chunk);
   }
 
+  /** Folders known to exist (made and flushed into their parents by this process, or found). */
+  private readonly madeDirs = new Set<string>();
+
+  /** Makes `dir` and any missing parents, flushing each new folder's entry into its parent. */
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    const parent = path.dirname(dir);
+    if (parent !== dir) await this.ensureDir(parent);
+    try {
+      await fs.mkdir(dir);
+      await this.syncDir(parent);
+    } catch (e) {
+      if (!isErrno(e, 'EEXIST')) throw e;
+    }
+    this.madeDirs.add(dir);
+  }
+
   /** Writes bytes to a fresh temporary file beside `dir` and returns its path. */
   private async writeTemp(dir: string, bytes: Uint8Array): Promise<string> {
-    await fs.mkdir(dir, { recursive: true });
+    await this.ensureDir(dir);
     const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const fh = await fs.open(tmp, 'wx');
     try {
@@ -144,6 +166,7 @@ export class LocalStore implements Store {
     // Rename first so the dataset disappears at once, then delete at leisure.
     const trash = path.join(this.root, `.dropped-${dataset}-${randomBytes(6).toString('hex')}`);
     try { await fs.rename(dir, trash); } catch (e) { if (isErrno(e, 'ENOENT')) return false; throw e; }
+    for (const d of this.madeDirs) if (d === dir || d.startsWith(`${dir}${path.sep}`)) this.madeDirs.delete(d);
     await fs.rm(trash, { recursive: true, force: true });
     return existed;
   }
@@ -151,7 +174,7 @@ export class LocalStore implements Store {
   async putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void> {
     const dir = this.chunkDir(addr);
     // A chunk whose values are all NULL has no column files, but its folder exists all the same.
-    await fs.mkdir(dir, { recursive: true });
+    await this.ensureDir(dir);
     await Promise.all([...columns].map(async ([name, bytes]) => {
       if (!namePattern.test(name)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid column name ${JSON.stringify(name)}`, { column: name });
       const tmp = await this.writeTemp(dir, bytes);
@@ -172,6 +195,55 @@ export class LocalStore implements Store {
       }
     }));
     return out;
+  }
+
+  private objectPath(dataset: string, kind: ObjectKind, name: string): string {
+    checkObject(kind, name);
+    return path.join(this.datasetDir(dataset), `${kind}s`, name);
+  }
+
+  async putObject(dataset: string, kind: ObjectKind, name: string, bytes: Uint8Array): Promise<void> {
+    const file = this.objectPath(dataset, kind, name);
+    const dir = path.dirname(file);
+    const tmp = await this.writeTemp(dir, bytes);
+    await fs.rename(tmp, file);
+    await this.syncDir(dir);
+  }
+
+  async readObject(dataset: string, kind: ObjectKind, name: string, ranges?: readonly ByteRange[]): Promise<Uint8Array[] | undefined> {
+    const file = this.objectPath(dataset, kind, name);
+    let fh;
+    try { fh = await fs.open(file, 'r'); } catch (e) { if (isErrno(e, 'ENOENT')) return undefined; throw e; }
+    try {
+      if (!ranges) return [await fh.readFile()];
+      checkRanges(ranges, (await fh.stat()).size, `${kind} ${name}`);
+      return await Promise.all(ranges.map(async (r) => {
+        const buf = Buffer.allocUnsafe(r.length);
+        let done = 0;
+        while (done < r.length) {
+          const { bytesRead } = await fh.read(buf, done, r.length - done, r.offset + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return buf.subarray(0, done);
+      }));
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async listObjects(dataset: string, kind: ObjectKind): Promise<string[]> {
+    try {
+      return (await fs.readdir(path.join(this.datasetDir(dataset), `${kind}s`))).filter((n) => !n.startsWith('.')).sort();
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return [];
+      throw e;
+    }
+  }
+
+  async deleteObjects(dataset: string, kind: ObjectKind, names: readonly string[]): Promise<void> {
+    await Promise.all(names.map((n) => fs.unlink(this.objectPath(dataset, kind, n)).catch((e: unknown) => { if (!isErrno(e, 'ENOENT')) throw e; })));
+    if (names.length > 0) await this.syncDir(path.join(this.datasetDir(dataset), `${kind}s`)).catch((e: unknown) => { if (!isErrno(e, 'ENOENT')) throw e; });
   }
 
   async close(): Promise<void> {}

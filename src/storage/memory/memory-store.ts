@@ -1,10 +1,13 @@
-import type { ChunkAddress, Store } from '../store.js';
+import type { ByteRange, ChunkAddress, ObjectKind, Store } from '../store.js';
+import { checkObject, checkRanges } from '../store.js';
 
 /** A whole store in this process's memory: fast, and gone when the process ends. */
 export class MemoryStore implements Store {
   readonly location = 'memory:';
   private readonly versions = new Map<string, Map<number, Uint8Array>>();
   private readonly chunks = new Map<string, Map<string, Uint8Array>>();
+  /** dataset -> "kind/name" -> bytes */
+  private readonly objects = new Map<string, Map<string, Uint8Array>>();
 
   async putVersion(dataset: string, version: number, record: Uint8Array): Promise<boolean> {
     let log = this.versions.get(dataset);
@@ -34,6 +37,7 @@ export class MemoryStore implements Store {
     const existed = this.versions.get(dataset)?.has(0) ?? false;
     this.versions.delete(dataset);
     this.chunks.delete(dataset);
+    this.objects.delete(dataset);
     return existed;
   }
 
@@ -51,6 +55,31 @@ export class MemoryStore implements Store {
       if (bytes) out.set(name, bytes.slice());
     }
     return out;
+  }
+
+  async putObject(dataset: string, kind: ObjectKind, name: string, bytes: Uint8Array): Promise<void> {
+    checkObject(kind, name);
+    let objects = this.objects.get(dataset);
+    if (!objects) { objects = new Map(); this.objects.set(dataset, objects); }
+    objects.set(`${kind}/${name}`, bytes.slice());
+  }
+
+  async readObject(dataset: string, kind: ObjectKind, name: string, ranges?: readonly ByteRange[]): Promise<Uint8Array[] | undefined> {
+    checkObject(kind, name);
+    const bytes = this.objects.get(dataset)?.get(`${kind}/${name}`);
+    if (!bytes) return undefined;
+    if (!ranges) return [bytes.slice()];
+    checkRanges(ranges, bytes.length, `${kind} ${name}`);
+    return ranges.map((r) => bytes.slice(r.offset, r.offset + r.length));
+  }
+
+  async listObjects(dataset: string, kind: ObjectKind): Promise<string[]> {
+    const prefix = `${kind}/`;
+    return [...(this.objects.get(dataset)?.keys() ?? [])].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
+  }
+
+  async deleteObjects(dataset: string, kind: ObjectKind, names: readonly string[]): Promise<void> {
+    for (const n of names) this.objects.get(dataset)?.delete(`${kind}/${n}`);
   }
 
   async close(): Promise<void> {}

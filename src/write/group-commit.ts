@@ -1,0 +1,149 @@
+/**
+ * Group commit: appends that arrive while a commit is in flight wait, and
+ * are then committed together as one version, each keeping its own
+ * (writer, seq) identity. One committer runs per dataset in a process:
+ *
+ *   take up to groupCommitBatchesMax waiting batches
+ *   classify each on the head (new / duplicate / refused; see idempotency.ts),
+ *     a (writer, seq) twice in the group: the second is a duplicate of the first
+ *   write the new ones' chunks as segments (one put each)
+ *   commit the version record; a lost race re-plans on the new head
+ *
+ * A batch that the new head makes new but that is not in the segments (only
+ * a concurrent rollback can do that) is refused with a retryable error.
+ */
+import type { EncodedChunk } from '../chunk/chunk.js';
+import { StrataError } from '../core/errors.js';
+import type { Limits } from '../core/limits.js';
+import type { Store } from '../storage/store.js';
+import type { VersionLog } from '../versions/log.js';
+import type { Snapshot } from '../versions/snapshot.js';
+import { classifySeq } from './idempotency.js';
+import { writeSegments } from './segment.js';
+
+export interface AppendResult {
+  version: number;
+  rows: number;
+  duplicate: boolean;
+  chunks: number;
+}
+
+export interface PendingAppend {
+  writer: string | undefined;
+  seq: number | undefined;
+  digest: string;
+  chunks: EncodedChunk[];
+  rows: number;
+  /** Columns of the schema the batch was parsed with. */
+  columns: number;
+  resolve: (r: AppendResult) => void;
+  reject: (e: Error) => void;
+}
+
+type Outcome = AppendResult | StrataError;
+
+export class GroupCommitter {
+  /** Appends waiting for their group commit, per dataset. */
+  private readonly pending = new Map<string, PendingAppend[]>();
+
+  constructor(private readonly store: Store, private readonly log: VersionLog, private readonly limits: Limits) {}
+
+  /** Queues a prepared batch; resolves once its group committed (or refused it). */
+  enqueue(dataset: string, p: Omit<PendingAppend, 'resolve' | 'reject'>): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      const queue = this.pending.get(dataset) ?? [];
+      queue.push({ ...p, resolve, reject });
+      this.pending.set(dataset, queue);
+      if (queue.length === 1) void this.run(dataset);
+    });
+  }
+
+  private async run(dataset: string): Promise<void> {
+    for (;;) {
+      const queue = this.pending.get(dataset) ?? [];
+      if (queue.length === 0) { this.pending.delete(dataset); return; }
+      const group = queue.slice(0, this.limits.groupCommitBatchesMax);
+      let outcome: (Outcome | null)[];
+      try {
+        outcome = await this.commitGroup(dataset, group);
+      } catch (e) {
+        outcome = group.map(() => e as StrataError);
+      }
+      group.forEach((p, i) => {
+        const o = outcome[i];
+        if (o instanceof Error) p.reject(o);
+        else if (o) p.resolve(o);
+        else p.reject(new StrataError('STRATA_ERR_INTERNAL', 'a batch of a group commit got no outcome'));
+      });
+      queue.splice(0, group.length);
+    }
+  }
+
+  /**
+   * What each batch of the group is on `head`: null for new, an answer, or an
+   * error. A duplicate inside the group gets version -1 (filled in with the
+   * version of the batch it repeats once that commits).
+   */
+  private classify(dataset: string, head: Snapshot, group: readonly PendingAppend[]): (Outcome | null)[] {
+    const taken = new Map<string, string>();
+    return group.map((p): Outcome | null => {
+      if (head.schema.columns.length !== p.columns) {
+        return new StrataError('STRATA_ERR_COMMIT_CONFLICT', `the schema of ${dataset} changed while the batch was being written; send it again`, { dataset, retryable: true });
+      }
+      if (p.writer === undefined) return null;
+      const key = `${p.writer}\0${String(p.seq)}`;
+      const earlier = taken.get(key);
+      if (earlier !== undefined) {
+        return earlier === p.digest
+          ? { version: -1, rows: p.rows, duplicate: true, chunks: 0 }
+          : new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${p.writer} sent seq ${String(p.seq)} twice at once with different content`, { dataset, writer: p.writer, seq: p.seq });
+      }
+      try {
+        const c = classifySeq(head, p.writer, p.seq!, p.digest);
+        if (c.kind === 'duplicate') return { version: c.version, rows: p.rows, duplicate: true, chunks: 0 };
+      } catch (e) {
+        return e as StrataError;
+      }
+      taken.set(key, p.digest);
+      return null;
+    });
+  }
+
+  private async commitGroup(dataset: string, group: readonly PendingAppend[]): Promise<(Outcome | null)[]> {
+    // The first classification decides what is written; the commit classifies again on its head.
+    const first = this.classify(dataset, await this.log.snapshot(dataset), group);
+    const written = group.filter((_, i) => first[i] === null);
+    const refs = await writeSegments(this.store, dataset, written.flatMap((p) => p.chunks), this.limits.segmentBytesMax);
+    const refsOf = new Map<PendingAppend, typeof refs>();
+    let at = 0;
+    for (const p of written) { refsOf.set(p, refs.slice(at, at + p.chunks.length)); at += p.chunks.length; }
+
+    let outcome: (Outcome | null)[] = first;
+    await this.log.commit<void>(dataset, (head) => {
+      outcome = this.classify(dataset, head, group).map((o, i) => (o === null && !refsOf.has(group[i]!)
+        ? new StrataError('STRATA_ERR_COMMIT_CONFLICT', `a rollback of ${dataset} raced with the batch; send it again`, { dataset, retryable: true })
+        : o));
+      const accepted = group.filter((_, i) => outcome[i] === null);
+      if (accepted.length === 0) return { done: undefined };
+      const ids = accepted.filter((p) => p.writer !== undefined).map((p) => ({ writer: p.writer!, seq: p.seq!, digest: p.digest }));
+      return {
+        commit: {
+          kind: 'append', schema: head.schema, adds: accepted.flatMap((p) => refsOf.get(p)!), removes: [],
+          rowsAdded: accepted.reduce((n, p) => n + p.rows, 0), rowsRemoved: 0,
+          ...(ids.length > 0 ? { appends: ids } : {}), ...(accepted.length > 1 ? { batches: accepted.length } : {}),
+        },
+        result: (version) => {
+          outcome = outcome.map((o, i) => (o === null ? { version, rows: group[i]!.rows, duplicate: false, chunks: group[i]!.chunks.length } : o));
+        },
+      };
+    });
+    // A duplicate of a batch committed in this same group holds that batch's version.
+    const versionOf = new Map<string, number>();
+    group.forEach((p, i) => { const o = outcome[i]; if (p.writer !== undefined && o && !(o instanceof Error) && !o.duplicate) versionOf.set(`${p.writer}\0${String(p.seq)}`, o.version); });
+    return outcome.map((o, i) => {
+      if (!o || o instanceof Error || o.version !== -1) return o;
+      const version = versionOf.get(`${group[i]!.writer!}\0${String(group[i]!.seq)}`);
+      return version !== undefined ? { ...o, version } : new StrataError('STRATA_ERR_COMMIT_CONFLICT', `the batch ${dataset} repeats was not committed; send it again`, { dataset, retryable: true });
+    });
+  }
+}

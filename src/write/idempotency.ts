@@ -1,0 +1,33 @@
+/**
+ * Exactly-once appends: what a (writer, seq, digest) is on a snapshot. The
+ * rule (versions/writers.ts keeps the state it reads):
+ *
+ * - the seq is among the writer's kept seqs: a duplicate (the answer names
+ *   the version that holds it) if the digest matches, else
+ *   STRATA_ERR_SEQ_CONFLICT;
+ * - the seq is above the writer's floor: new, whatever its order — a batch
+ *   sent after later ones, a gap filled, a seq a rollback took back;
+ * - the seq is at or below the floor: STRATA_ERR_SEQ_TOO_OLD, because
+ *   whether it was stored is no longer known exactly.
+ *
+ * So `duplicate` is a promise that the batch is stored, and nothing is
+ * dropped without an error saying so.
+ */
+import { StrataError } from '../core/errors.js';
+import type { Snapshot } from '../versions/snapshot.js';
+import { writerSeqsKept } from '../versions/writers.js';
+
+export type SeqClass = { kind: 'new' } | { kind: 'duplicate'; version: number };
+
+/** Classifies (writer, seq, digest) on `head`; throws for a conflict or a seq too old to know. */
+export function classifySeq(head: Snapshot, writer: string, seq: number, digest: string): SeqClass {
+  const state = head.writers.get(writer);
+  if (!state) return { kind: 'new' };
+  const kept = state.seqs.get(seq);
+  if (kept) {
+    if (kept.digest === digest) return { kind: 'duplicate', version: kept.version };
+    throw new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${writer} already committed seq ${seq} (version ${kept.version}) with different content; a retry must send the same batch`, { dataset: head.dataset, version: kept.version, writer, seq });
+  }
+  if (seq > state.floor) return { kind: 'new' };
+  throw new StrataError('STRATA_ERR_SEQ_TOO_OLD', `seq ${seq} of writer ${writer} is at or below ${state.floor}, the highest seq Strata no longer keeps (it keeps each writer's last ${writerSeqsKept}); whether it was stored is not known, so it was not written. The writer's newest seq is ${state.seq}`, { dataset: head.dataset, writer, seq, floor: state.floor });
+}
