@@ -12,5 +12,5 @@ export type { InputFormat } from './ingest/parse.js';
 export type { QueryResult, ResultColumn } from './sql/query.js';
 export { buildApp } from './server/app.js';
 export type { AppOptions } from './server/app.js';
-export { StrataClient, StrataHttpError } from './client/client.js';
+export { PipelinedWriter, StrataClient, StrataHttpError } from './client/client.js';
 export type { AppendReply, ClientOptions } from './client/client.js';

@@ -4,6 +4,11 @@
  * store a batch twice: the client retries transient failures (connection
  * errors, 429, 503) with jittered exponential backoff, and stops at once on
  * an answer that will not change (400, 404, 409, ...).
+ *
+ * `client.writer(...)` pipelines: it numbers batches itself and keeps up to
+ * `inFlight` of them on the wire at once. The server stores each (writer,
+ * seq) exactly once in whatever order they arrive, so retrying any of them,
+ * out of order, across a server restart, is always safe.
  */
 
 export interface ClientOptions {
@@ -76,8 +81,63 @@ export class StrataClient {
     }) as Promise<AppendReply>;
   }
 
+  /** Where a writer stands (its newest committed seq), or null when it has no seq in the dataset's history. */
+  async writerState(dataset: string, writer: string): Promise<{ seq: number; version: number; floor: number } | null> {
+    try {
+      return await this.request('GET', `/datasets/${encodeURIComponent(dataset)}/writers/${encodeURIComponent(writer)}`, undefined, {}) as { seq: number; version: number; floor: number };
+    } catch (e) {
+      if (e instanceof StrataHttpError && e.code === 'STRATA_ERR_WRITER_NOT_FOUND') return null;
+      throw e;
+    }
+  }
+
+  /**
+   * A pipelined writer: `send(rows)` takes the next seq and returns once the
+   * batch is stored (or refused for good), with at most `inFlight` batches
+   * on the wire; `flush()` waits for all of them. By default it resumes after
+   * the writer's newest seq on the server.
+   * @example const w = await client.writer('events', 'agent-1', { inFlight: 16 }); for (const b of batches) void w.send(b); await w.flush();
+   */
+  async writer(dataset: string, writer: string, options: { inFlight?: number; nextSeq?: number } = {}): Promise<PipelinedWriter> {
+    const next = options.nextSeq ?? ((await this.writerState(dataset, writer))?.seq ?? 0) + 1;
+    return new PipelinedWriter(this, dataset, writer, next, options.inFlight ?? 16);
+  }
+
   /** Runs one read-only SELECT. */
   async sql(sql: string): Promise<{ columns: { name: string; type: string }[]; rows: unknown[][] }> {
     return this.request('POST', '/sql', JSON.stringify({ sql }), { 'content-type': 'application/json' }) as Promise<{ columns: { name: string; type: string }[]; rows: unknown[][] }>;
+  }
+}
+
+/** See StrataClient.writer. */
+export class PipelinedWriter {
+  private inFlightNow = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly pending = new Set<Promise<AppendReply>>();
+
+  constructor(private readonly client: StrataClient, readonly dataset: string, readonly writer: string, private nextSeq: number, private readonly inFlight: number) {}
+
+  /** The seq the next batch will carry. */
+  get seq(): number { return this.nextSeq; }
+
+  /** Sends one batch under the next seq; waits first while `inFlight` batches are on the wire. */
+  async send(rows: readonly Record<string, unknown>[]): Promise<AppendReply & { seq: number }> {
+    const seq = this.nextSeq++;
+    while (this.inFlightNow >= this.inFlight) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlightNow++;
+    const p = this.client.append(this.dataset, rows, { writer: this.writer, seq });
+    this.pending.add(p);
+    try {
+      return { ...(await p), seq };
+    } finally {
+      this.pending.delete(p);
+      this.inFlightNow--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Waits until every batch sent so far is answered (rejects if one was refused). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
   }
 }

@@ -12,6 +12,7 @@ export const errorCodes = {
   STRATA_ERR_INVALID_ARGUMENT: 'An option or argument has a value the command cannot use.',
   STRATA_ERR_DATASET_EXISTS: 'A dataset with this name already exists.',
   STRATA_ERR_DATASET_NOT_FOUND: 'No dataset with this name exists in the store.',
+  STRATA_ERR_WRITER_NOT_FOUND: 'The writer has no committed seq in the dataset\'s current history.',
   STRATA_ERR_COLUMN_EXISTS: 'The dataset already has a column with this name.',
   STRATA_ERR_BAD_ROW: 'A value in the batch cannot be stored in its column; nothing was written.',
   STRATA_ERR_BAD_FORMAT: 'The batch is not valid CSV, NDJSON or Arrow IPC; nothing was written.',

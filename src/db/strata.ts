@@ -58,6 +58,14 @@ export interface DatasetInfo {
 
 export type { AppendOptions, AppendResult };
 
+export interface WriterInfo {
+  writer: string;
+  seq: number;
+  version: number;
+  floor: number;
+  kept: number;
+}
+
 export interface ChangeInfo extends VersionInfo {
   /** Versions whose rows this version took out of the dataset (by a rollback), oldest first. */
   withdrawn: number[];
@@ -175,6 +183,18 @@ export class Strata {
   watch(name: string, seen: number, onHead: (head: number) => void, onError: (e: Error) => void): () => void {
     validateName('dataset', name);
     return this.watcher.watch(name, seen, onHead, onError);
+  }
+
+  /**
+   * Where a writer stands at the head: its newest committed seq (and the
+   * version holding it), its floor (seqs at or below it are refused as too
+   * old), and how many seqs are kept exactly. Null for a writer with no seq
+   * in the current history. A writer resumes after `seq`.
+   */
+  async writer(name: string, writer: string): Promise<WriterInfo | null> {
+    validateName('dataset', name);
+    const s = (await this.log.snapshot(name)).writers.get(writer);
+    return s ? { writer, seq: s.seq, version: s.version, floor: s.floor, kept: s.seqs.size } : null;
   }
 
   /** The newest version of a dataset. */

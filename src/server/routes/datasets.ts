@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { StrataError } from '../../core/errors.js';
 import { namePattern } from '../../core/names.js';
 import type { Strata } from '../../db/strata.js';
 import type { Column } from '../../schema/schema.js';
@@ -54,6 +55,16 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
     });
 
     app.get<{ Params: { name: string } }>('/datasets/:name/versions', read, async (request) => db.versions(request.params.name));
+
+    // Where a streaming writer resumes: its newest committed seq at the head (404 when it has none).
+    app.get<{ Params: { name: string; writer: string } }>('/datasets/:name/writers/:writer', {
+      ...read,
+      schema: { params: { type: 'object', required: ['name', 'writer'], properties: { name: { type: 'string', pattern: namePattern.source }, writer: { type: 'string', minLength: 1, maxLength: 128 } } } },
+    }, async (request) => {
+      const info = await db.writer(request.params.name, request.params.writer);
+      if (!info) throw new StrataError('STRATA_ERR_WRITER_NOT_FOUND', `writer ${request.params.writer} has no seq in the history of ${request.params.name}`, { dataset: request.params.name, writer: request.params.writer });
+      return info;
+    });
 
     app.post<{ Params: { name: string }; Body: { to: number } }>('/datasets/:name/rollback', {
       ...admin,
