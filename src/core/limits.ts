@@ -47,6 +47,8 @@ export interface Limits {
   groupCommitBatchesMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
   commitRetriesMax: number;
+  /** A checkpoint (the whole snapshot) is written at every version that is a multiple of this. */
+  checkpointEveryVersions: number;
   /** Chunk reads one scan keeps in flight. */
   scanReadsInFlightMax: number;
   /** Bytes of decoded chunk columns kept in memory between queries. */
@@ -97,6 +99,7 @@ export const defaultLimits: Limits = {
   segmentBytesMax: 64 * 1024 * 1024,
   groupCommitBatchesMax: 256,
   commitRetriesMax: 1_000,
+  checkpointEveryVersions: 100,
   scanReadsInFlightMax: 16,
   // Decoded chunks are the cheapest way to make repeated scans fast (they never go stale): an eighth of memory.
   chunkCacheBytesMax: Math.max(256 * 1024 * 1024, Math.floor(totalmem() / 8)),

@@ -103,7 +103,10 @@ export class Strata {
     this.limits = limits;
     this.queries = new QueryRunner(limits);
     this.watcher = new HeadWatcher((name) => this.log.headVersion(name), limits.feedPollMs);
-    this.log = new VersionLog(store, limits.commitRetriesMax, (name, version) => this.watcher.committed(name, version));
+    this.log = new VersionLog(store, {
+      commitRetriesMax: limits.commitRetriesMax, checkpointEveryVersions: limits.checkpointEveryVersions,
+      onCommit: (name, version) => this.watcher.committed(name, version),
+    });
     this.reader = new ChunkReader(store, limits.chunkCacheBytesMax);
     this.committer = new GroupCommitter(store, this.log, limits);
   }

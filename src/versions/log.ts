@@ -14,6 +14,7 @@ import { StrataError } from '../core/errors.js';
 import type { Store } from '../storage/store.js';
 import type { VersionRecord } from './record.js';
 import { decodeRecord, encodeRecord } from './record.js';
+import { checkpointName, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { Snapshot } from './snapshot.js';
 import { applyRecord, cloneSnapshot } from './snapshot.js';
 
@@ -27,18 +28,69 @@ interface DatasetCache {
   head: Snapshot | null;
   /** Version 0 as stored: if it changes, the dataset was dropped and created again elsewhere. */
   created: Buffer | null;
+  /** Versions with a checkpoint, as last listed (null: not listed yet). */
+  checkpoints: number[] | null;
+}
+
+export interface VersionLogOptions {
+  /** Times a commit re-reads the head and retries after losing the race. */
+  commitRetriesMax: number;
+  /** A checkpoint is written after every commit of a version that is a multiple of this. */
+  checkpointEveryVersions: number;
+  /** Hears of every version this log commits (change feeds listen). */
+  onCommit?: (dataset: string, version: number) => void;
+  /** Hears of a checkpoint that could not be written or read (the log goes on without it). */
+  onWarning?: (message: string) => void;
 }
 
 export class VersionLog {
   private readonly caches = new Map<string, DatasetCache>();
 
-  /** `onCommit` hears of every version this log commits (change feeds listen). */
-  constructor(private readonly store: Store, private readonly commitRetriesMax: number, private readonly onCommit: (dataset: string, version: number) => void = () => {}) {}
+  constructor(private readonly store: Store, private readonly options: VersionLogOptions) {}
 
   private cache(dataset: string): DatasetCache {
     let c = this.caches.get(dataset);
-    if (!c) { c = { records: new Map(), head: null, created: null }; this.caches.set(dataset, c); }
+    if (!c) { c = { records: new Map(), head: null, created: null, checkpoints: null }; this.caches.set(dataset, c); }
     return c;
+  }
+
+  private warn(message: string): void {
+    (this.options.onWarning ?? ((m: string) => process.emitWarning(m, 'StrataWarning')))(message);
+  }
+
+  /** Versions that have a checkpoint, ascending (listed once per process, then kept up to date by this log). */
+  private async checkpoints(dataset: string): Promise<number[]> {
+    const c = this.cache(dataset);
+    c.checkpoints ??= (await this.store.listObjects(dataset, 'checkpoint')).map(Number).filter(Number.isSafeInteger).sort((a, b) => a - b);
+    return c.checkpoints;
+  }
+
+  /** The newest usable checkpoint at or below `target`, or null: damaged or unreadable ones are skipped with a warning. */
+  private async checkpointAtOrBelow(dataset: string, target: number): Promise<Snapshot | null> {
+    const versions = (await this.checkpoints(dataset)).filter((v) => v <= target).reverse();
+    for (const v of versions) {
+      let found: Snapshot | string;
+      try {
+        const bytes = await this.store.readObject(dataset, 'checkpoint', checkpointName(v));
+        found = bytes ? decodeCheckpoint(bytes[0]!, dataset, v) : 'it is missing';
+      } catch (e) {
+        found = (e as Error).message;
+      }
+      if (typeof found !== 'string') return found;
+      this.warn(`${dataset}: checkpoint at version ${v} is not used (${found}); folding from an older one`);
+    }
+    return null;
+  }
+
+  /** Writes the checkpoint of a snapshot; a failure is only a warning (the next one, or the records, will do). */
+  private async writeCheckpoint(s: Snapshot): Promise<void> {
+    try {
+      await this.store.putObject(s.dataset, 'checkpoint', checkpointName(s.version), encodeCheckpoint(s));
+      const list = this.cache(s.dataset).checkpoints;
+      if (list && !list.includes(s.version)) list.push(s.version);
+    } catch (e) {
+      this.warn(`${s.dataset}: cannot write the checkpoint at version ${s.version}: ${(e as Error).message}`);
+    }
   }
 
   /** Forgets what this process knows of a dataset (after a drop). */
@@ -77,10 +129,12 @@ export class VersionLog {
 
   private async readHead(dataset: string): Promise<number> {
     const cached = this.caches.get(dataset);
+    // A version known to exist lets the store probe forward instead of listing: the cached head, else the newest checkpoint.
+    const hint = cached?.head?.version ?? (await this.checkpoints(dataset).then((l) => l[l.length - 1], () => undefined));
     // What this process cached may belong to a dataset another process dropped and created again:
     // version 0 is re-read alongside the head check (in parallel, so it adds no latency).
     const [head, now] = await Promise.all([
-      this.store.headVersion(dataset, cached?.head?.version),
+      this.store.headVersion(dataset, hint),
       cached?.created ? this.store.getVersion(dataset, 0) : Promise.resolve(undefined),
     ]);
     if (cached?.created && (!now || Buffer.compare(cached.created, Buffer.from(now)) !== 0)) {
@@ -104,6 +158,12 @@ export class VersionLog {
     const c = this.cache(dataset);
     let base = c.head && c.head.version <= target ? c.head : null;
     if (base && base.version === target) return base;
+    // Without a cached base, the newest checkpoint at or below the target spares folding from version 0.
+    if (!base || target - base.version > this.options.checkpointEveryVersions) {
+      const cp = await this.checkpointAtOrBelow(dataset, target);
+      if (cp && (!base || cp.version > base.version)) base = cp;
+    }
+    if (base && base.version === target) { if (target === head) c.head = base; return base; }
     let s = base ? cloneSnapshot(base) : null;
     for (let v = base ? base.version + 1 : 0; v <= target; v++) s = applyRecord(s, await this.record(dataset, v));
     assert(s !== null && s.version === target, `snapshot of ${dataset} reached version ${target}`);
@@ -135,7 +195,7 @@ export class VersionLog {
 
   /** Commits the plan made on the current head, replanning whenever another writer wins the race. */
   async commit<T>(dataset: string, plan: (head: Snapshot) => Plan<T> | Promise<Plan<T>>): Promise<T> {
-    for (let attempt = 0; attempt <= this.commitRetriesMax; attempt++) {
+    for (let attempt = 0; attempt <= this.options.commitRetriesMax; attempt++) {
       const head = await this.snapshot(dataset);
       const p = await plan(head);
       if ('done' in p) return p.done;
@@ -146,13 +206,14 @@ export class VersionLog {
         c.records.set(version, record);
         if (c.head === head) c.head = applyRecord(cloneSnapshot(head), record);
         this.commits++;
-        this.onCommit(dataset, version);
+        if (version % this.options.checkpointEveryVersions === 0 && c.head?.version === version) void this.writeCheckpoint(c.head);
+        this.options.onCommit?.(dataset, version);
         return p.result(version);
       }
       // Lost the race: back off a little (jittered, growing) and plan again on the new head.
       await sleep(Math.random() * Math.min(50, 1 + attempt));
     }
-    throw new StrataError('STRATA_ERR_COMMIT_CONFLICT', `gave up committing to ${dataset} after ${this.commitRetriesMax} lost races`, { dataset, retryable: true });
+    throw new StrataError('STRATA_ERR_COMMIT_CONFLICT', `gave up committing to ${dataset} after ${this.options.commitRetriesMax} lost races`, { dataset, retryable: true });
   }
 
   /**

@@ -135,9 +135,13 @@ export class LocalStore implements Store {
       if (!hasZero) return undefined;
       if (hasFrom && !hasNext) return from;
       if (hasFrom) {
-        // Moved a little: probe forward before falling back to a listing.
-        let v = from + 1;
-        for (let i = 0; i < 32; i++, v++) if (!(await this.exists(at(v + 1)))) return v;
+        // Moved: versions are contiguous, so gallop forward to a missing one, then bisect (log n checks, no listing).
+        let lo = from + 1;
+        let step = 1;
+        let hi = lo + step;
+        while (await this.exists(at(hi))) { lo = hi; step *= 2; hi = lo + step; }
+        while (hi - lo > 1) { const mid = Math.floor((lo + hi) / 2); if (await this.exists(at(mid))) lo = mid; else hi = mid; }
+        return lo;
       }
     } else if (!(await this.exists(at(0)))) {
       return undefined;
