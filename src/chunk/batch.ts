@@ -27,3 +27,23 @@ export function emptyBatchColumn(type: ColumnType, rows: number): BatchColumn {
     case 'string': return { type, values: new Array<string | null>(rows).fill(null), isNull };
   }
 }
+
+/** The rows of several batches of one schema, one after the other. */
+export function concatBatches(batches: readonly Batch[]): Batch {
+  if (batches.length === 1) return batches[0]!;
+  const rows = batches.reduce((n, b) => n + b.rows, 0);
+  const columns = new Map<string, BatchColumn>();
+  for (const [name, first] of batches[0]!.columns) {
+    const out = emptyBatchColumn(first.type, rows);
+    let at = 0;
+    for (const b of batches) {
+      const c = b.columns.get(name)!;
+      out.isNull.set(c.isNull, at);
+      if (Array.isArray(out.values)) for (let i = 0; i < b.rows; i++) (out.values as (string | null)[])[at + i] = (c.values as (string | null)[])[i]!;
+      else (out.values as Float64Array).set(c.values as Float64Array, at);
+      at += b.rows;
+    }
+    columns.set(name, out);
+  }
+  return { rows, columns };
+}

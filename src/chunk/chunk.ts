@@ -37,6 +37,13 @@ export interface ChunkRef {
   bucket?: number;
   /** The segment (store object) holding the chunk's columns; absent for a chunk stored on its own. */
   segment?: string;
+  /**
+   * A mixed chunk holds the rows of several partitions (a commit's small
+   * partitions, written together until compaction sorts them into their
+   * own chunks), sorted by partition key then sort key; `partition` is
+   * `mixed` and `key` empty, so only column statistics can prune it.
+   */
+  mixed?: true;
   /** The columns holding at least one value; any other column of the schema reads as NULL. */
   columns: Record<string, ColumnMeta>;
 }
@@ -167,24 +174,65 @@ export function encodeChunk(columns: ReadonlyMap<string, ColumnValues>, partitio
   return { ref: { id, partition, key, rows: Math.max(rows, 0), columns: metas }, blobs, contentHash };
 }
 
+export const mixedPartition = 'mixed';
+
+export interface ChunkingOptions {
+  /** Salt for chunk ids: ids differ between commits that hold equal rows. */
+  salt: string;
+  statsStringBytesMax: number;
+  /**
+   * Partitions with fewer rows than this go, together, into mixed chunks
+   * instead of chunks of their own (0: every partition gets its own).
+   */
+  mixedBelowRows: number;
+}
+
 /**
- * All chunks of a batch. `salt` makes ids differ between two batches that
- * hold the same rows (two appends of equal content are two sets of rows),
- * while a retry of the same (writer, seq) yields the same ids.
+ * The chunks of a commit's rows: each partition with at least
+ * `mixedBelowRows` rows sorted by the sort key and cut into chunks of at most
+ * chunkRows; the rows of the other partitions sorted by partition key, then
+ * sort key, and cut into mixed chunks.
  */
-export function chunkBatch(batch: Batch, schema: DatasetSchema, salt: string, statsStringBytesMax: number): EncodedChunk[] {
+export function cutChunks(batch: Batch, schema: DatasetSchema, options: ChunkingOptions): EncodedChunk[] {
   const out: EncodedChunk[] = [];
   const sortCols = schema.sortKey.map((k) => batch.columns.get(k)!);
-  for (const group of splitByPartition(batch, schema)) {
-    const rows = sortRows(group.rows, sortCols);
-    const pid = partitionId(group.key);
+  const emit = (rows: number[], pid: string, key: KeyValue[], mixed: boolean): void => {
     for (let start = 0; start < rows.length; start += schema.chunkRows) {
       const slice = rows.slice(start, start + schema.chunkRows);
       const cols = new Map<string, ColumnValues>();
       for (const c of schema.columns) cols.set(c.name, gather(batch.columns.get(c.name)!, slice));
-      // The position keeps two chunks of equal content in one batch apart; a retry still yields the same ids.
-      out.push(encodeChunk(cols, pid, group.key, `${salt}\0${out.length}`, statsStringBytesMax));
+      // The position keeps two chunks of equal content in one commit apart.
+      const chunk = encodeChunk(cols, pid, key, `${options.salt}\0${out.length}`, options.statsStringBytesMax);
+      if (mixed) chunk.ref.mixed = true;
+      out.push(chunk);
     }
+  };
+  const small: number[] = [];
+  for (const group of splitByPartition(batch, schema)) {
+    if (group.rows.length < options.mixedBelowRows && schema.partitionKey.length > 0) { for (const r of group.rows) small.push(r); continue; }
+    emit(sortRows(group.rows, sortCols), partitionId(group.key), group.key, false);
+  }
+  if (small.length > 0) {
+    const keyCols = schema.partitionKey.map((k) => batch.columns.get(k)!);
+    emit(sortRows(small, [...keyCols, ...sortCols]), mixedPartition, [], true);
   }
   return out;
+}
+
+/**
+ * Digest of a batch's content, to tell a true retry from a different batch
+ * under the same seq. It covers the rows and every column holding at least
+ * one value (a column added to the schema since the first send, all NULL,
+ * does not change it), and not how the rows are later cut into chunks.
+ */
+export function batchDigest(batch: Batch): string {
+  const h = createHash('sha256').update(`${batch.rows}`);
+  for (const name of [...batch.columns.keys()].sort()) {
+    const c = batch.columns.get(name)!;
+    if (c.isNull.every((n) => n === 1)) continue;
+    h.update(`\0${name}\0${c.type}\0`).update(c.isNull);
+    if (c.type === 'string') { for (let i = 0; i < batch.rows; i++) h.update(`${c.values[i]?.length ?? -1}:${c.values[i] ?? ''}`); }
+    else h.update(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength));
+  }
+  return h.digest('hex').slice(0, 32);
 }

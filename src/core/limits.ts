@@ -43,6 +43,8 @@ export interface Limits {
   ingestQueuedMax: number;
   /** Bytes of one segment (the chunk columns a commit writes; a larger commit writes several). */
   segmentBytesMax: number;
+  /** A partition with fewer rows than this in one commit goes into the commit's mixed chunks, not a chunk of its own. */
+  mixedChunkPartitionRowsMax: number;
   /** Batches one group commit takes at most. */
   groupCommitBatchesMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
@@ -97,6 +99,7 @@ export const defaultLimits: Limits = {
   ingestInFlightMax: 8,
   ingestQueuedMax: 64,
   segmentBytesMax: 64 * 1024 * 1024,
+  mixedChunkPartitionRowsMax: 1_024,
   groupCommitBatchesMax: 256,
   commitRetriesMax: 1_000,
   checkpointEveryVersions: 100,
@@ -116,7 +119,7 @@ export const defaultLimits: Limits = {
 };
 
 /** Limits that may be 0. */
-const zeroAllowed = new Set<keyof Limits>(['scanWorkers']);
+const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'mixedChunkPartitionRowsMax']);
 
 /** The environment variable that sets a limit: queryMsMax -> STRATA_QUERY_MS_MAX. */
 export function limitEnvName(key: keyof Limits): string {

@@ -136,7 +136,7 @@ export class Strata {
     let bytes = 0;
     const partitions = new Set<string>();
     for (const c of s.chunks.values()) {
-      partitions.add(c.partition);
+      if (!c.mixed) partitions.add(c.partition);
       for (const m of Object.values(c.columns)) bytes += m.bytes;
     }
     return {
@@ -168,7 +168,7 @@ export class Strata {
 
   /** Appends a validated batch (its columns must follow `schema`, the head schema it was parsed with). */
   append(name: string, batch: Batch, options: AppendOptions, schema: DatasetSchema): Promise<AppendResult> {
-    return appendBatch(this.log, this.committer, this.limits, name, batch, options, schema);
+    return appendBatch(this.log, this.committer, name, batch, options, schema);
   }
 
   async versions(name: string): Promise<VersionInfo[]> {

@@ -62,7 +62,8 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
   };
   const live: ChunkRef[] = [];
   for (const ref of snapshot.chunks.values()) {
-    if (predicates.some((p) => keyIndex.has(p.column) && !matchesKey(p, ref.key[keyIndex.get(p.column)!] ?? null))) { stats.prunedByPartition++; continue; }
+    // A mixed chunk has no one key: only its column statistics can prune it.
+    if (!ref.mixed && predicates.some((p) => keyIndex.has(p.column) && !matchesKey(p, ref.key[keyIndex.get(p.column)!] ?? null))) { stats.prunedByPartition++; continue; }
     if (predicates.some((p) => !mayMatchChunk(p, ref, typeOf.get(p.column)!))) { stats.prunedByStats++; continue; }
     live.push(ref);
   }

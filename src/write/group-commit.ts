@@ -6,20 +6,24 @@
  *   take up to groupCommitBatchesMax waiting batches
  *   classify each on the head (new / duplicate / refused; see idempotency.ts),
  *     a (writer, seq) twice in the group: the second is a duplicate of the first
- *   write the new ones' chunks as segments (one put each)
- *   commit the version record; a lost race re-plans on the new head
- *
- * A batch that the new head makes new but that is not in the segments (only
- * a concurrent rollback can do that) is refused with a retryable error.
+ *   cut the new batches' rows into chunks: a chunk per big partition, and the
+ *     small partitions' rows together in mixed chunks (compaction sorts them out)
+ *   write those chunks as segments (one put each)
+ *   commit the version record; a lost race re-plans on the new head, and
+ *     writes the chunks again if the new head changes which batches are new
  */
-import type { EncodedChunk } from '../chunk/chunk.js';
+import type { Batch } from '../chunk/batch.js';
+import { concatBatches } from '../chunk/batch.js';
+import type { ChunkRef } from '../chunk/chunk.js';
+import { cutChunks } from '../chunk/chunk.js';
+import type { DatasetSchema } from '../schema/schema.js';
 import { StrataError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
 import type { Store } from '../storage/store.js';
 import type { VersionLog } from '../versions/log.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import { classifySeq } from './idempotency.js';
-import { writeSegments } from './segment.js';
+import { segmentName, writeSegments } from './segment.js';
 
 export interface AppendResult {
   version: number;
@@ -32,10 +36,9 @@ export interface PendingAppend {
   writer: string | undefined;
   seq: number | undefined;
   digest: string;
-  chunks: EncodedChunk[];
-  rows: number;
-  /** Columns of the schema the batch was parsed with. */
-  columns: number;
+  batch: Batch;
+  /** The head schema the batch was parsed with. */
+  schema: DatasetSchema;
   resolve: (r: AppendResult) => void;
   reject: (e: Error) => void;
 }
@@ -87,7 +90,7 @@ export class GroupCommitter {
   private classify(dataset: string, head: Snapshot, group: readonly PendingAppend[]): (Outcome | null)[] {
     const taken = new Map<string, string>();
     return group.map((p): Outcome | null => {
-      if (head.schema.columns.length !== p.columns) {
+      if (head.schema.columns.length !== p.schema.columns.length) {
         return new StrataError('STRATA_ERR_COMMIT_CONFLICT', `the schema of ${dataset} changed while the batch was being written; send it again`, { dataset, retryable: true });
       }
       if (p.writer === undefined) return null;
@@ -95,12 +98,12 @@ export class GroupCommitter {
       const earlier = taken.get(key);
       if (earlier !== undefined) {
         return earlier === p.digest
-          ? { version: -1, rows: p.rows, duplicate: true, chunks: 0 }
+          ? { version: -1, rows: p.batch.rows, duplicate: true, chunks: 0 }
           : new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${p.writer} sent seq ${String(p.seq)} twice at once with different content`, { dataset, writer: p.writer, seq: p.seq });
       }
       try {
         const c = classifySeq(head, p.writer, p.seq!, p.digest);
-        if (c.kind === 'duplicate') return { version: c.version, rows: p.rows, duplicate: true, chunks: 0 };
+        if (c.kind === 'duplicate') return { version: c.version, rows: p.batch.rows, duplicate: true, chunks: 0 };
       } catch (e) {
         return e as StrataError;
       }
@@ -109,31 +112,38 @@ export class GroupCommitter {
     });
   }
 
+  /** Cuts the batches' rows into chunks and writes them as segments. */
+  private async writeChunks(dataset: string, batches: readonly PendingAppend[]): Promise<ChunkRef[]> {
+    if (batches.length === 0) return [];
+    const chunks = cutChunks(concatBatches(batches.map((p) => p.batch)), batches[0]!.schema, {
+      salt: segmentName(), statsStringBytesMax: this.limits.statsStringBytesMax, mixedBelowRows: this.limits.mixedChunkPartitionRowsMax,
+    });
+    return writeSegments(this.store, dataset, chunks, this.limits.segmentBytesMax);
+  }
+
   private async commitGroup(dataset: string, group: readonly PendingAppend[]): Promise<(Outcome | null)[]> {
     // The first classification decides what is written; the commit classifies again on its head.
-    const first = this.classify(dataset, await this.log.snapshot(dataset), group);
-    const written = group.filter((_, i) => first[i] === null);
-    const refs = await writeSegments(this.store, dataset, written.flatMap((p) => p.chunks), this.limits.segmentBytesMax);
-    const refsOf = new Map<PendingAppend, typeof refs>();
-    let at = 0;
-    for (const p of written) { refsOf.set(p, refs.slice(at, at + p.chunks.length)); at += p.chunks.length; }
-
-    let outcome: (Outcome | null)[] = first;
-    await this.log.commit<void>(dataset, (head) => {
-      outcome = this.classify(dataset, head, group).map((o, i) => (o === null && !refsOf.has(group[i]!)
-        ? new StrataError('STRATA_ERR_COMMIT_CONFLICT', `a rollback of ${dataset} raced with the batch; send it again`, { dataset, retryable: true })
-        : o));
+    let outcome = this.classify(dataset, await this.log.snapshot(dataset), group);
+    let written = group.filter((_, i) => outcome[i] === null);
+    let refs = await this.writeChunks(dataset, written);
+    await this.log.commit<void>(dataset, async (head) => {
+      outcome = this.classify(dataset, head, group);
       const accepted = group.filter((_, i) => outcome[i] === null);
       if (accepted.length === 0) return { done: undefined };
+      if (accepted.length !== written.length || accepted.some((p, i) => p !== written[i])) {
+        // Another writer or a rollback changed which batches are new: the chunks are cut again.
+        written = accepted;
+        refs = await this.writeChunks(dataset, written);
+      }
       const ids = accepted.filter((p) => p.writer !== undefined).map((p) => ({ writer: p.writer!, seq: p.seq!, digest: p.digest }));
       return {
         commit: {
-          kind: 'append', schema: head.schema, adds: accepted.flatMap((p) => refsOf.get(p)!), removes: [],
-          rowsAdded: accepted.reduce((n, p) => n + p.rows, 0), rowsRemoved: 0,
+          kind: 'append', schema: head.schema, adds: refs, removes: [],
+          rowsAdded: accepted.reduce((n, p) => n + p.batch.rows, 0), rowsRemoved: 0,
           ...(ids.length > 0 ? { appends: ids } : {}), ...(accepted.length > 1 ? { batches: accepted.length } : {}),
         },
         result: (version) => {
-          outcome = outcome.map((o, i) => (o === null ? { version, rows: group[i]!.rows, duplicate: false, chunks: group[i]!.chunks.length } : o));
+          outcome = outcome.map((o, i) => (o === null ? { version, rows: group[i]!.batch.rows, duplicate: false, chunks: refs.length } : o));
         },
       };
     });

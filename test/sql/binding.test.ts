@@ -6,7 +6,8 @@ describe('dataset references', () => {
   let db: Strata;
   let t1: string;
   beforeAll(async () => {
-    db = await Strata.open({ store: 'memory:' });
+    // Every partition in chunks of its own (no mixed chunks), so partition pruning can be seen.
+    db = await Strata.open({ store: 'memory:', limits: { mixedChunkPartitionRowsMax: 0 } });
     await db.createDataset('t', { columns: parseColumns('k:string,v:int64'), partitionKey: ['k'] });
     await db.ingest('t', 'k,v\na,1\nb,2\n', 'csv'); // version 1
     t1 = (await db.versions('t'))[1]!.time;
@@ -76,5 +77,17 @@ describe('dataset references', () => {
     const off = await db.sql("select sum(v) from t where k = 'a' and v >= 5", { pushdown: false });
     expect(off.rows).toEqual([[10]]);
     expect(off.explain.scans[0]).toMatchObject({ predicates: [], chunksRead: 4, rowsSelected: 4 });
+  });
+
+  it('prunes mixed chunks (small partitions written together) by their column statistics', async () => {
+    const mixed = await Strata.open({ store: 'memory:' });
+    await mixed.createDataset('t', { columns: parseColumns('k:string,v:int64'), partitionKey: ['k'] });
+    await mixed.ingest('t', 'k,v\na,1\nb,2\n', 'csv');
+    await mixed.ingest('t', 'k,v\nc,10\nd,30\n', 'csv');
+    expect([...(await mixed.snapshot('t')).chunks.values()].map((c) => [c.mixed, c.rows])).toEqual([[true, 2], [true, 2]]);
+    const r = await mixed.sql("select sum(v) from t where k = 'c'");
+    expect(r.rows).toEqual([[10]]);
+    expect(r.explain.scans[0]).toMatchObject({ chunks: 2, prunedByPartition: 0, prunedByStats: 1, chunksRead: 1 });
+    await mixed.close();
   });
 });
