@@ -176,6 +176,11 @@ export function encodeChunk(columns: ReadonlyMap<string, ColumnValues>, partitio
 
 export const mixedPartition = 'mixed';
 
+/** The partition ids a batch's rows belong to. */
+export function partitionsOf(batch: Batch, schema: DatasetSchema): Set<string> {
+  return new Set(splitByPartition(batch, schema).map((g) => partitionId(g.key)));
+}
+
 export interface ChunkingOptions {
   /** Salt for chunk ids: ids differ between commits that hold equal rows. */
   salt: string;
@@ -194,29 +199,33 @@ export interface ChunkingOptions {
  * sort key, and cut into mixed chunks.
  */
 export function cutChunks(batch: Batch, schema: DatasetSchema, options: ChunkingOptions): EncodedChunk[] {
-  const out: EncodedChunk[] = [];
+  return [...chunkPieces(batch, schema, options)];
+}
+
+/** cutChunks one chunk at a time, so a long job can give the event loop a turn between chunks. */
+export function* chunkPieces(batch: Batch, schema: DatasetSchema, options: ChunkingOptions): Generator<EncodedChunk> {
   const sortCols = schema.sortKey.map((k) => batch.columns.get(k)!);
-  const emit = (rows: number[], pid: string, key: KeyValue[], mixed: boolean): void => {
+  let n = 0;
+  function* emit(rows: number[], pid: string, key: KeyValue[], mixed: boolean): Generator<EncodedChunk> {
     for (let start = 0; start < rows.length; start += schema.chunkRows) {
       const slice = rows.slice(start, start + schema.chunkRows);
       const cols = new Map<string, ColumnValues>();
       for (const c of schema.columns) cols.set(c.name, gather(batch.columns.get(c.name)!, slice));
       // The position keeps two chunks of equal content in one commit apart.
-      const chunk = encodeChunk(cols, pid, key, `${options.salt}\0${out.length}`, options.statsStringBytesMax);
+      const chunk = encodeChunk(cols, pid, key, `${options.salt}\0${n++}`, options.statsStringBytesMax);
       if (mixed) chunk.ref.mixed = true;
-      out.push(chunk);
+      yield chunk;
     }
-  };
+  }
   const small: number[] = [];
   for (const group of splitByPartition(batch, schema)) {
     if (group.rows.length < options.mixedBelowRows && schema.partitionKey.length > 0) { for (const r of group.rows) small.push(r); continue; }
-    emit(sortRows(group.rows, sortCols), partitionId(group.key), group.key, false);
+    yield* emit(sortRows(group.rows, sortCols), partitionId(group.key), group.key, false);
   }
   if (small.length > 0) {
     const keyCols = schema.partitionKey.map((k) => batch.columns.get(k)!);
-    emit(sortRows(small, [...keyCols, ...sortCols]), mixedPartition, [], true);
+    yield* emit(sortRows(small, [...keyCols, ...sortCols]), mixedPartition, [], true);
   }
-  return out;
 }
 
 /**

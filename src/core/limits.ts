@@ -45,6 +45,14 @@ export interface Limits {
   segmentBytesMax: number;
   /** A partition with fewer rows than this in one commit goes into the commit's mixed chunks, not a chunk of its own. */
   mixedChunkPartitionRowsMax: number;
+  /** Rows one compaction run reads at most (the rest waits for the next run). */
+  compactionRowsMax: number;
+  /** While a stream runs, a partition's small chunks are merged once it has this many. */
+  compactionTierChunks: number;
+  /** Milliseconds between background compaction runs while commits keep coming. */
+  compactionIntervalMs: number;
+  /** Milliseconds without a commit after which a dataset is compacted fully (0: background compaction off). */
+  compactionIdleMs: number;
   /** Batches one group commit takes at most. */
   groupCommitBatchesMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
@@ -100,6 +108,10 @@ export const defaultLimits: Limits = {
   ingestQueuedMax: 64,
   segmentBytesMax: 64 * 1024 * 1024,
   mixedChunkPartitionRowsMax: 1_024,
+  compactionRowsMax: 1_000_000,
+  compactionTierChunks: 4,
+  compactionIntervalMs: 1_000,
+  compactionIdleMs: 2_000,
   groupCommitBatchesMax: 256,
   commitRetriesMax: 1_000,
   checkpointEveryVersions: 100,
@@ -119,7 +131,7 @@ export const defaultLimits: Limits = {
 };
 
 /** Limits that may be 0. */
-const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'mixedChunkPartitionRowsMax']);
+const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'mixedChunkPartitionRowsMax', 'compactionIdleMs']);
 
 /** The environment variable that sets a limit: queryMsMax -> STRATA_QUERY_MS_MAX. */
 export function limitEnvName(key: keyof Limits): string {

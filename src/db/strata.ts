@@ -27,6 +27,10 @@ import type { AppendOptions } from '../write/append.js';
 import { GroupCommitter } from '../write/group-commit.js';
 import type { AppendResult } from '../write/group-commit.js';
 import { rollback } from '../write/rollback.js';
+import { compact, pendingChunks } from '../write/compaction.js';
+import type { CompactionResult } from '../write/compaction.js';
+import { Compactor } from '../write/compactor.js';
+import type { CompactionTotals } from '../write/compactor.js';
 import { HeadWatcher } from '../versions/watch.js';
 import type { CommitKind, VersionRecord } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
@@ -52,6 +56,12 @@ export interface DatasetInfo {
   chunks: number;
   partitions: number;
   bytes: number;
+  /** Segments (store objects) holding the live chunks. */
+  segments: number;
+  /** Chunks holding the rows of several small partitions, until compaction sorts them out. */
+  mixedChunks: number;
+  /** Chunks compaction would rewrite (mixed ones, and small ones of partitions that have several). */
+  pendingCompactionChunks: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -97,6 +107,7 @@ export class Strata {
   private readonly watcher: HeadWatcher;
   private pool: WorkerPool | null = null;
   private readonly committer: GroupCommitter;
+  private readonly compactor: Compactor;
 
   private constructor(store: Store, limits: Limits) {
     this.store = store;
@@ -105,8 +116,12 @@ export class Strata {
     this.watcher = new HeadWatcher((name) => this.log.headVersion(name), limits.feedPollMs);
     this.log = new VersionLog(store, {
       commitRetriesMax: limits.commitRetriesMax, checkpointEveryVersions: limits.checkpointEveryVersions,
-      onCommit: (name, version) => this.watcher.committed(name, version),
+      onCommit: (name, version, kind) => {
+        this.watcher.committed(name, version);
+        if (kind !== 'compact') this.compactor.committed(name);
+      },
     });
+    this.compactor = new Compactor((name, options) => compact(store, this.log, this.reader, limits, name, options), limits, (m) => process.emitWarning(m, 'StrataWarning'));
     this.reader = new ChunkReader(store, limits.chunkCacheBytesMax);
     this.committer = new GroupCommitter(store, this.log, limits);
   }
@@ -134,13 +149,17 @@ export class Strata {
     const s = await this.log.snapshot(name);
     const first = await this.log.record(name, 0);
     let bytes = 0;
+    let mixedChunks = 0;
     const partitions = new Set<string>();
+    const segments = new Set<string>();
     for (const c of s.chunks.values()) {
-      if (!c.mixed) partitions.add(c.partition);
+      if (c.mixed) mixedChunks++; else partitions.add(c.partition);
+      if (c.segment !== undefined) segments.add(c.segment);
       for (const m of Object.values(c.columns)) bytes += m.bytes;
     }
     return {
       name, version: s.version, schema: s.schema, rows: s.rows, chunks: s.chunks.size, partitions: partitions.size, bytes,
+      segments: segments.size, mixedChunks, pendingCompactionChunks: pendingChunks(s),
       createdAt: new Date(first.time).toISOString(), updatedAt: new Date(s.time).toISOString(),
     };
   }
@@ -228,6 +247,22 @@ export class Strata {
     return rollback(this.log, name, to);
   }
 
+  /**
+   * Compacts a dataset now: its mixed chunks and small chunks rewritten into
+   * sorted chunks of their own partitions, as a `compact` version (no answer
+   * changes at any version). `full: false` does only what a running stream's
+   * background compaction would.
+   */
+  compact(name: string, options: { full?: boolean } = {}): Promise<CompactionResult> {
+    validateName('dataset', name);
+    return this.compactor.compact(name, { full: options.full ?? true });
+  }
+
+  /** What background and on-demand compaction did since this database was opened. */
+  compactionTotals(): Readonly<CompactionTotals> {
+    return this.compactor.totals;
+  }
+
   addColumn(name: string, column: Column): Promise<{ version: number }> {
     validateName('dataset', name);
     return addColumn(this.log, this.limits, name, column);
@@ -287,6 +322,7 @@ export class Strata {
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = null;
+    await this.compactor.close();
     await this.queries.close();
     this.watcher.close();
     await this.store.close();

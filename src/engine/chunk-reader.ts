@@ -21,7 +21,8 @@ export class ChunkReader {
     this.cache = new ChunkCache(cacheBytesMax);
   }
 
-  async readColumns(dataset: string, ref: ChunkRef, columns: readonly Column[], pool?: WorkerPool): Promise<Map<string, ColumnValues>> {
+  /** `keep: false` reads without filling the cache (compaction reads chunks no query will want again). */
+  async readColumns(dataset: string, ref: ChunkRef, columns: readonly Column[], pool?: WorkerPool, keep = true): Promise<Map<string, ColumnValues>> {
     const out = new Map<string, ColumnValues>();
     const missing: Column[] = [];
     for (const c of columns) {
@@ -33,7 +34,7 @@ export class ChunkReader {
     const stored = await this.fetch(dataset, ref, missing);
     const decoded = pool ? await pool.decode(dataset, ref, missing, stored) : missing.map((c, i) => decodeStored(dataset, ref, c, stored[i]));
     missing.forEach((c, i) => {
-      this.cache.set(`${dataset}/${ref.id}/${c.name}`, decoded[i]!);
+      if (keep) this.cache.set(`${dataset}/${ref.id}/${c.name}`, decoded[i]!);
       out.set(c.name, decoded[i]!);
     });
     return out;

@@ -15,6 +15,7 @@ import type { Batch } from '../chunk/batch.js';
 import { StrataError, isStrataError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
 import type { DatasetSchema } from '../schema/schema.js';
+import { yieldTurn } from '../core/turn.js';
 import { checkArrowStream } from './arrow-check.js';
 import { BatchBuilder } from './batch-builder.js';
 
@@ -62,7 +63,6 @@ function toStream(input: BatchInput): Readable {
 
 /** Rows between turns given to the event loop. */
 const rowsPerTurn = 8192;
-export const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function parseBatch(input: BatchInput, format: InputFormat, opts: ParseOptions): Promise<Batch> {
   const counted = new ByteCounter(opts.limits.batchBytesMax, opts.onBytes);

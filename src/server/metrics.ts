@@ -39,6 +39,18 @@ export class Metrics {
       name: 'strata_scan_workers_busy', help: 'Scan worker threads decoding right now', registers: [registry],
       collect() { this.set(db.scanWorkersBusy()); },
     });
+    const compaction = (key: keyof ReturnType<Strata['compactionTotals']>, name: string, help: string): void => {
+      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(db.compactionTotals()[key]); } });
+    };
+    compaction('runs', 'strata_compaction_runs_total', 'Compaction runs (background and on demand), with or without work');
+    compaction('commits', 'strata_compactions_total', 'Compactions committed as new versions');
+    compaction('chunksIn', 'strata_compaction_chunks_in_total', 'Chunks compaction rewrote');
+    compaction('chunksOut', 'strata_compaction_chunks_out_total', 'Chunks compaction wrote');
+    compaction('rows', 'strata_compaction_rows_total', 'Rows compaction rewrote');
+    compaction('bytesIn', 'strata_compaction_bytes_in_total', 'Stored bytes of the chunks compaction rewrote');
+    compaction('bytesOut', 'strata_compaction_bytes_out_total', 'Stored bytes of the chunks compaction wrote');
+    compaction('seconds', 'strata_compaction_seconds_total', 'Time spent compacting');
+    compaction('failures', 'strata_compaction_failures_total', 'Background compaction runs that failed (retried at the next commit)');
     new Gauge({
       name: 'strata_chunk_cache_bytes', help: 'Bytes of decoded chunk columns held in the cache', registers: [registry],
       collect() { this.set(db.cacheStats().bytes); },

@@ -37,8 +37,8 @@ export interface VersionLogOptions {
   commitRetriesMax: number;
   /** A checkpoint is written after every commit of a version that is a multiple of this. */
   checkpointEveryVersions: number;
-  /** Hears of every version this log commits (change feeds listen). */
-  onCommit?: (dataset: string, version: number) => void;
+  /** Hears of every version this log commits (change feeds and compaction listen). */
+  onCommit?: (dataset: string, version: number, kind: VersionRecord['kind']) => void;
   /** Hears of a checkpoint that could not be written or read (the log goes on without it). */
   onWarning?: (message: string) => void;
 }
@@ -207,7 +207,7 @@ export class VersionLog {
         if (c.head === head) c.head = applyRecord(cloneSnapshot(head), record);
         this.commits++;
         if (version % this.options.checkpointEveryVersions === 0 && c.head?.version === version) void this.writeCheckpoint(c.head);
-        this.options.onCommit?.(dataset, version);
+        this.options.onCommit?.(dataset, version, record.kind);
         return p.result(version);
       }
       // Lost the race: back off a little (jittered, growing) and plan again on the new head.

@@ -162,7 +162,8 @@ export async function startServer(bin: string, env: Record<string, string> = {})
 export async function fuzzHttp(options: { seed: number; inputs: number; bin?: string; log?: (line: string) => void }): Promise<FuzzReport> {
   const t0 = Date.now();
   const bin = options.bin ?? path.resolve('bin/strata');
-  const env = { STRATA_QUERY_MS_MAX: '3000', STRATA_UPLOAD_IDLE_MS_MAX: '2000', STRATA_CHANGE_FEEDS_MAX: '20' };
+  // No background compaction: it makes versions of its own, and the check is that a refusal makes none.
+  const env = { STRATA_QUERY_MS_MAX: '3000', STRATA_UPLOAD_IDLE_MS_MAX: '2000', STRATA_CHANGE_FEEDS_MAX: '20', STRATA_COMPACTION_IDLE_MS: '0' };
   let server = await startServer(bin, env);
   const report: FuzzReport = { seed: options.seed, inputs: 0, statuses: {}, crashes: 0, uncoded5xx: [], healthStallsOver1s: 0, healthSlowestMs: 0, changedAfterRefusal: [], seconds: 0 };
   const g = new Inputs(rng(options.seed));

@@ -46,7 +46,8 @@ export function killAllChildren(): void {
 }
 
 export function startAppendChild(config: ChildConfig): AppendChild {
-  const child = spawn(process.execPath, [childScript, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // No background compaction: these tests count the versions the writers make.
+  const child = spawn(process.execPath, [childScript, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, STRATA_COMPACTION_IDLE_MS: '0' } });
   running.add(child);
   child.on('exit', () => running.delete(child));
   const acks: Ack[] = [];

@@ -56,6 +56,9 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
 
     app.get<{ Params: { name: string } }>('/datasets/:name/versions', read, async (request) => db.versions(request.params.name));
 
+    // Compaction on demand (it also runs in the background of the server).
+    app.post<{ Params: { name: string } }>('/datasets/:name/compact', { config: { role: 'write' as const } }, async (request) => db.compact(request.params.name));
+
     // Where a streaming writer resumes: its newest committed seq at the head (404 when it has none).
     app.get<{ Params: { name: string; writer: string } }>('/datasets/:name/writers/:writer', {
       ...read,
