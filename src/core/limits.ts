@@ -53,6 +53,10 @@ export interface Limits {
   compactionIntervalMs: number;
   /** Milliseconds without a commit after which a dataset is compacted fully (0: background compaction off). */
   compactionIdleMs: number;
+  /** Milliseconds of history a vacuum keeps readable, unless told otherwise. */
+  vacuumRetainMs: number;
+  /** Unreferenced segments younger than this are left by a vacuum (they may belong to a commit in flight). */
+  vacuumGraceMs: number;
   /** Batches one group commit takes at most. */
   groupCommitBatchesMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
@@ -112,6 +116,8 @@ export const defaultLimits: Limits = {
   compactionTierChunks: 4,
   compactionIntervalMs: 1_000,
   compactionIdleMs: 2_000,
+  vacuumRetainMs: 7 * 24 * 3_600_000,
+  vacuumGraceMs: 3_600_000,
   groupCommitBatchesMax: 256,
   commitRetriesMax: 1_000,
   checkpointEveryVersions: 100,
@@ -131,7 +137,7 @@ export const defaultLimits: Limits = {
 };
 
 /** Limits that may be 0. */
-const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'mixedChunkPartitionRowsMax', 'compactionIdleMs']);
+const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'mixedChunkPartitionRowsMax', 'compactionIdleMs', 'vacuumRetainMs', 'vacuumGraceMs']);
 
 /** The environment variable that sets a limit: queryMsMax -> STRATA_QUERY_MS_MAX. */
 export function limitEnvName(key: keyof Limits): string {

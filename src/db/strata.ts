@@ -30,9 +30,11 @@ import { rollback } from '../write/rollback.js';
 import { compact, pendingChunks } from '../write/compaction.js';
 import type { CompactionResult } from '../write/compaction.js';
 import { Compactor } from '../write/compactor.js';
+import { vacuum } from '../write/vacuum.js';
+import type { VacuumResult } from '../write/vacuum.js';
 import type { CompactionTotals } from '../write/compactor.js';
 import { HeadWatcher } from '../versions/watch.js';
-import type { CommitKind, VersionRecord } from '../versions/record.js';
+import type { CommitKind, VersionSummary } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
 
 export interface StrataOptions {
@@ -193,8 +195,9 @@ export class Strata {
   async versions(name: string): Promise<VersionInfo[]> {
     validateName('dataset', name);
     const head = await this.log.headVersion(name);
-    const out: VersionInfo[] = [];
-    for (let v = 0; v <= head; v++) out.push(versionInfo(await this.log.record(name, v)));
+    const out: VersionInfo[] = [versionInfo(await this.log.summary(name, 0))];
+    // Versions before the horizon were vacuumed (the horizon itself may be kept as a checkpoint only).
+    for (let v = await this.log.horizon(name); v <= head; v++) out.push(versionInfo(await this.log.summary(name, v)));
     return out;
   }
 
@@ -231,14 +234,16 @@ export class Strata {
    */
   async change(name: string, v: number): Promise<ChangeInfo> {
     validateName('dataset', name);
-    const r = await this.log.record(name, v);
-    const removed = new Set(r.removes);
+    const summary = await this.log.summary(name, v);
+    const horizon = await this.log.horizon(name);
+    // A compaction removes chunks but no rows: it withdraws nothing. Versions before the horizon are gone.
+    const removed = new Set(summary.kind === 'compact' || v <= horizon ? [] : (await this.log.record(name, v)).removes);
     const withdrawn: number[] = [];
-    for (let w = v - 1; w >= 1 && removed.size > 0; w--) {
+    for (let w = v - 1; w > horizon && removed.size > 0; w--) {
       const adds = (await this.log.record(name, w)).adds.filter((c) => removed.delete(c.id));
       if (adds.length > 0) withdrawn.push(w);
     }
-    return { ...versionInfo(r), withdrawn: withdrawn.reverse() };
+    return { ...versionInfo(summary), withdrawn: withdrawn.reverse() };
   }
 
   /** A new version whose snapshot (chunks, schema, writer states) equals version `to`'s. */
@@ -256,6 +261,15 @@ export class Strata {
   compact(name: string, options: { full?: boolean } = {}): Promise<CompactionResult> {
     validateName('dataset', name);
     return this.compactor.compact(name, { full: options.full ?? true });
+  }
+
+  /**
+   * Deletes what no version within `retainMs` (default vacuumRetainMs) needs: unreferenced segments
+   * older than `graceMs` (default vacuumGraceMs), version records and checkpoints before the horizon.
+   */
+  vacuum(name: string, options: { retainMs?: number; graceMs?: number } = {}): Promise<VacuumResult> {
+    validateName('dataset', name);
+    return vacuum(this.store, this.log, name, { retainMs: options.retainMs ?? this.limits.vacuumRetainMs, graceMs: options.graceMs ?? this.limits.vacuumGraceMs });
   }
 
   /** What background and on-demand compaction did since this database was opened. */
@@ -294,7 +308,9 @@ export class Strata {
         try {
           if (delta?.dataset === dataset) {
             const [at, r] = await Promise.all([this.log.snapshot(dataset, delta.version), this.log.record(dataset, delta.version)]);
-            return { ...at, chunks: new Map(r.adds.map((c) => [c.id, c])), rows: r.rowsAdded };
+            // The rows a version added; a compaction rewrote rows that were there already, and adds none.
+            const adds = r.kind === 'compact' ? [] : r.adds;
+            return { ...at, chunks: new Map(adds.map((c) => [c.id, c])), rows: adds.reduce((n, c) => n + c.rows, 0) };
           }
           return await this.log.snapshot(dataset);
         } catch (e) { if (isStrataError(e, 'STRATA_ERR_DATASET_NOT_FOUND')) return null; throw e; }
@@ -329,13 +345,12 @@ export class Strata {
   }
 }
 
-function versionInfo(r: VersionRecord): VersionInfo {
-  const appends = r.appends?.map(({ writer, seq }) => ({ writer, seq })) ?? (r.writer !== undefined ? [{ writer: r.writer, seq: r.seq! }] : []);
+function versionInfo(r: VersionSummary): VersionInfo {
   // One idempotent batch is shown as the version's writer and seq.
-  const single = r.kind === 'append' && appends.length === 1 && (r.batches ?? 1) === 1 ? appends[0]! : null;
+  const single = r.kind === 'append' && r.appends.length === 1 && (r.batches ?? 1) === 1 ? r.appends[0]! : null;
   return {
     version: r.version, kind: r.kind, time: new Date(r.time).toISOString(), rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved,
-    chunksAdded: r.adds.length, chunksRemoved: r.removes.length, writer: single?.writer ?? null, seq: single?.seq ?? null, rollbackTo: r.rollbackTo ?? null,
-    batches: r.kind === 'append' ? (r.batches ?? r.appends?.length ?? 1) : 0, appends,
+    chunksAdded: r.chunksAdded, chunksRemoved: r.chunksRemoved, writer: single?.writer ?? null, seq: single?.seq ?? null, rollbackTo: r.rollbackTo ?? null,
+    batches: r.kind === 'append' ? (r.batches ?? (r.appends.length || 1)) : 0, appends: r.appends,
   };
 }

@@ -58,6 +58,8 @@ export interface Store {
   listDatasets(): Promise<string[]>;
   /** Removes a dataset's versions and chunks. False when it did not exist. */
   dropDataset(dataset: string): Promise<boolean>;
+  /** Deletes version records (vacuum; never version 0, which says the dataset exists). Missing ones are ignored. */
+  deleteVersions(dataset: string, versions: readonly number[]): Promise<void>;
 
   /** Stores all columns of one chunk; idempotent. (Chunks written before segments; still read.) */
   putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void>;

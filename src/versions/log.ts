@@ -12,8 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { assert } from '../core/assert.js';
 import { StrataError } from '../core/errors.js';
 import type { Store } from '../storage/store.js';
-import type { VersionRecord } from './record.js';
-import { decodeRecord, encodeRecord } from './record.js';
+import type { VersionRecord, VersionSummary } from './record.js';
+import { decodeRecord, encodeRecord, summarize } from './record.js';
+import type { Checkpoint } from './checkpoint.js';
 import { checkpointName, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { Snapshot } from './snapshot.js';
 import { applyRecord, cloneSnapshot } from './snapshot.js';
@@ -67,9 +68,13 @@ export class VersionLog {
 
   /** The newest usable checkpoint at or below `target`, or null: damaged or unreadable ones are skipped with a warning. */
   private async checkpointAtOrBelow(dataset: string, target: number): Promise<Snapshot | null> {
+    return (await this.checkpointEntryAtOrBelow(dataset, target))?.snapshot ?? null;
+  }
+
+  private async checkpointEntryAtOrBelow(dataset: string, target: number): Promise<Checkpoint | null> {
     const versions = (await this.checkpoints(dataset)).filter((v) => v <= target).reverse();
     for (const v of versions) {
-      let found: Snapshot | string;
+      let found: Checkpoint | string;
       try {
         const bytes = await this.store.readObject(dataset, 'checkpoint', checkpointName(v));
         found = bytes ? decodeCheckpoint(bytes[0]!, dataset, v) : 'it is missing';
@@ -82,12 +87,24 @@ export class VersionLog {
     return null;
   }
 
+  /** Writes the checkpoint of a snapshot now (vacuum needs one where it keeps history from). */
+  async checkpoint(s: Snapshot): Promise<void> {
+    await this.store.putObject(s.dataset, 'checkpoint', checkpointName(s.version), encodeCheckpoint(s, await this.summary(s.dataset, s.version)));
+    const list = this.cache(s.dataset).checkpoints;
+    if (list && !list.includes(s.version)) { list.push(s.version); list.sort((a, b) => a - b); }
+  }
+
+  /** After a vacuum: forgets the records before the horizon and the checkpoints listed. */
+  vacuumed(dataset: string, horizon: number): void {
+    const c = this.cache(dataset);
+    c.checkpoints = null;
+    for (const v of [...c.records.keys()]) if (v > 0 && v <= horizon) c.records.delete(v);
+  }
+
   /** Writes the checkpoint of a snapshot; a failure is only a warning (the next one, or the records, will do). */
   private async writeCheckpoint(s: Snapshot): Promise<void> {
     try {
-      await this.store.putObject(s.dataset, 'checkpoint', checkpointName(s.version), encodeCheckpoint(s));
-      const list = this.cache(s.dataset).checkpoints;
-      if (list && !list.includes(s.version)) list.push(s.version);
+      await this.checkpoint(s);
     } catch (e) {
       this.warn(`${s.dataset}: cannot write the checkpoint at version ${s.version}: ${(e as Error).message}`);
     }
@@ -103,7 +120,13 @@ export class VersionLog {
     const cached = c.records.get(version);
     if (cached) return cached;
     const bytes = await this.store.getVersion(dataset, version);
-    if (!bytes) throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} has no version ${version}`, { dataset, version });
+    if (!bytes) {
+      const kept = version > 0 ? await this.horizon(dataset) : 0;
+      if (version > 0 && version <= kept && kept > 1) {
+        throw new StrataError('STRATA_ERR_VERSION_VACUUMED', `version ${version} of ${dataset} was vacuumed; versions 0 and ${kept} on are kept`, { dataset, version, horizon: kept });
+      }
+      throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} has no version ${version}`, { dataset, version });
+    }
     const r = decodeRecord(bytes, dataset, version);
     c.records.set(version, r);
     if (version === 0) c.created = Buffer.from(bytes);
@@ -145,7 +168,8 @@ export class VersionLog {
       this.forget(dataset);
       throw new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `no dataset named ${dataset}`, { dataset });
     }
-    return head;
+    // The hint is a version known to exist (a vacuum may have kept only its checkpoint).
+    return Math.max(head, hint ?? 0);
   }
 
   /** The snapshot after `version` (the head when omitted). */
@@ -164,6 +188,8 @@ export class VersionLog {
       if (cp && (!base || cp.version > base.version)) base = cp;
     }
     if (base && base.version === target) { if (target === head) c.head = base; return base; }
+    // Folding from 0 when the target itself was vacuumed would fail at version 1: name the version asked for.
+    if (!base && target > 0) await this.record(dataset, target);
     let s = base ? cloneSnapshot(base) : null;
     for (let v = base ? base.version + 1 : 0; v <= target; v++) s = applyRecord(s, await this.record(dataset, v));
     assert(s !== null && s.version === target, `snapshot of ${dataset} reached version ${target}`);
@@ -172,16 +198,44 @@ export class VersionLog {
   }
 
   /** The newest version committed at or before `time` (ms). */
+  /**
+   * The oldest version after 0 whose record is kept: 1, or after a vacuum the
+   * version it kept from (it leaves a checkpoint there and nothing older).
+   */
+  async horizon(dataset: string): Promise<number> {
+    const cps = await this.checkpoints(dataset);
+    const oldest = cps[0];
+    if (oldest === undefined) return 1;
+    // A vacuum leaves the horizon's checkpoint and deletes the records up to it (the horizon's own last).
+    const [own, before] = await Promise.all([this.store.getVersion(dataset, oldest), oldest > 1 ? this.store.getVersion(dataset, oldest - 1) : Promise.resolve(new Uint8Array(0))]);
+    return own === undefined || before === undefined ? oldest : 1;
+  }
+
+  /** What version `v` did: from its record, or (the horizon, after a vacuum) from its checkpoint. */
+  async summary(dataset: string, v: number): Promise<VersionSummary> {
+    try {
+      return summarize(await this.record(dataset, v));
+    } catch (e) {
+      const cp = (await this.checkpoints(dataset)).includes(v) ? await this.checkpointEntryAtOrBelow(dataset, v) : null;
+      if (cp?.summary && cp.snapshot.version === v) return cp.summary;
+      throw e;
+    }
+  }
+
   async versionAt(dataset: string, time: number): Promise<number> {
     const head = await this.headVersion(dataset);
     const first = await this.record(dataset, 0);
     if (!(time >= first.time)) {
       throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} did not exist at ${new Date(time).toISOString()} (created ${new Date(first.time).toISOString()})`, { dataset });
     }
-    let lo = 0; let hi = head; // invariant: record(lo).time <= time
+    const kept = await this.horizon(dataset);
+    if (kept > 1 && head >= kept && time < (await this.summary(dataset, kept)).time) {
+      throw new StrataError('STRATA_ERR_VERSION_VACUUMED', `${dataset} as it was at ${new Date(time).toISOString()} was vacuumed; versions 0 and ${kept} on are kept`, { dataset, horizon: kept });
+    }
+    let lo = kept > 1 ? kept : 0; let hi = head; // invariant: record(lo).time <= time
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if ((await this.record(dataset, mid)).time <= time) lo = mid; else hi = mid - 1;
+      if ((await this.summary(dataset, mid)).time <= time) lo = mid; else hi = mid - 1;
     }
     return lo;
   }
@@ -214,20 +268,5 @@ export class VersionLog {
       await sleep(Math.random() * Math.min(50, 1 + attempt));
     }
     throw new StrataError('STRATA_ERR_COMMIT_CONFLICT', `gave up committing to ${dataset} after ${this.options.commitRetriesMax} lost races`, { dataset, retryable: true });
-  }
-
-  /**
-   * The append by (writer, seq) in the history of version `from`, searching back. A rollback to v
-   * jumps to v: what it rolled back is no longer history.
-   */
-  async findAppend(dataset: string, writer: string, seq: number, from: number): Promise<{ version: number; digest: string } | undefined> {
-    for (let v = from; v >= 1;) {
-      const r = await this.record(dataset, v);
-      if (r.writer === writer && r.seq === seq) return { version: v, digest: r.digest! };
-      const grouped = r.appends?.find((a) => a.writer === writer && a.seq === seq);
-      if (grouped) return { version: v, digest: grouped.digest };
-      v = r.kind === 'rollback' && r.rollbackTo !== undefined ? r.rollbackTo : v - 1;
-    }
-    return undefined;
   }
 }

@@ -61,3 +61,25 @@ export function decodeRecord(bytes: Uint8Array, dataset: string, version: number
   }
   return r;
 }
+
+/** What a version did, without its chunk lists: enough to list it after a vacuum kept only its checkpoint. */
+export interface VersionSummary {
+  version: number;
+  time: number;
+  kind: CommitKind;
+  rowsAdded: number;
+  rowsRemoved: number;
+  chunksAdded: number;
+  chunksRemoved: number;
+  appends: { writer: string; seq: number }[];
+  batches?: number;
+  rollbackTo?: number;
+}
+
+export function summarize(r: VersionRecord): VersionSummary {
+  return {
+    version: r.version, time: r.time, kind: r.kind, rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved, chunksAdded: r.adds.length, chunksRemoved: r.removes.length,
+    appends: r.appends?.map(({ writer, seq }) => ({ writer, seq })) ?? (r.writer !== undefined ? [{ writer: r.writer, seq: r.seq! }] : []),
+    ...(r.batches !== undefined ? { batches: r.batches } : {}), ...(r.rollbackTo !== undefined ? { rollbackTo: r.rollbackTo } : {}),
+  };
+}

@@ -42,7 +42,7 @@ function checkpoints(backend: string, open: () => Promise<Store>): void {
   describe(`checkpoints: ${backend}`, () => {
     it('open from the newest checkpoint, reach the snapshot a full fold reaches, and survive a damaged one', async () => {
       const store = await open();
-      const limits = { checkpointEveryVersions: 10 };
+      const limits = { checkpointEveryVersions: 10, compactionIdleMs: 0 };
       const writer = await Strata.open({ store, limits });
       await writer.createDataset('cp', { columns: parseColumns('k:string,v:int32'), partitionKey: ['k'] });
       for (let i = 1; i <= 95; i++) {

@@ -154,5 +154,5 @@ describe('compaction', () => {
     await after.compact('d');
     expect(await answersAt(after, 'd', await after.headVersion('d'))).toEqual(reference[150]);
     await after.close();
-  }, 60_000);
+  }, 240_000);
 });

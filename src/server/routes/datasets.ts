@@ -59,6 +59,11 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
     // Compaction on demand (it also runs in the background of the server).
     app.post<{ Params: { name: string } }>('/datasets/:name/compact', { config: { role: 'write' as const } }, async (request) => db.compact(request.params.name));
 
+    app.post<{ Params: { name: string }; Body: { retainMs?: number; graceMs?: number } | undefined }>('/datasets/:name/vacuum', {
+      ...admin,
+      schema: { body: { type: ['object', 'null'], properties: { retainMs: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, graceMs: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } } } },
+    }, async (request) => db.vacuum(request.params.name, request.body ?? {}));
+
     // Where a streaming writer resumes: its newest committed seq at the head (404 when it has none).
     app.get<{ Params: { name: string; writer: string } }>('/datasets/:name/writers/:writer', {
       ...read,

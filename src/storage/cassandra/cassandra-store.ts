@@ -237,6 +237,18 @@ export class CassandraStore implements Store {
     return exists;
   }
 
+  async deleteVersions(dataset: string, versions: readonly number[]): Promise<void> {
+    this.check(dataset);
+    const byBucket = new Map<number, number[]>();
+    for (const v of versions) if (v > 0) { const b = Math.floor(v / versionsPerBucket); byBucket.set(b, [...(byBucket.get(b) ?? []), v]); }
+    for (const [b, vs] of byBucket) {
+      for (let i = 0; i < vs.length; i += 100) {
+        await this.run(`deleting versions of ${dataset}`, `DELETE FROM ${this.table('versions')} WHERE dataset = ? AND vbucket = ? AND version IN ?`,
+          [dataset, types.Long.fromNumber(b), vs.slice(i, i + 100).map((v) => types.Long.fromNumber(v))]);
+      }
+    }
+  }
+
   private address(addr: ChunkAddress): [string, string, number, string] {
     this.check(addr.dataset);
     if (!hexId.test(addr.partition) || !hexId.test(addr.chunk)) throw new StrataError('STRATA_ERR_INTERNAL', `bad chunk address ${addr.partition}/${addr.chunk}`);

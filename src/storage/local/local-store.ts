@@ -134,7 +134,7 @@ export class LocalStore implements Store {
       const [hasZero, hasFrom, hasNext] = await Promise.all([this.exists(at(0)), this.exists(at(from)), this.exists(at(from + 1))]);
       if (!hasZero) return undefined;
       if (hasFrom && !hasNext) return from;
-      if (hasFrom) {
+      if (hasNext) {
         // Moved: versions are contiguous, so gallop forward to a missing one, then bisect (log n checks, no listing).
         let lo = from + 1;
         let step = 1;
@@ -173,6 +173,12 @@ export class LocalStore implements Store {
     for (const d of this.madeDirs) if (d === dir || d.startsWith(`${dir}${path.sep}`)) this.madeDirs.delete(d);
     await fs.rm(trash, { recursive: true, force: true });
     return existed;
+  }
+
+  async deleteVersions(dataset: string, versions: readonly number[]): Promise<void> {
+    const dir = path.join(this.datasetDir(dataset), 'versions');
+    await Promise.all(versions.filter((v) => v > 0).map((v) => fs.unlink(path.join(dir, versionName(v))).catch((e: unknown) => { if (!isErrno(e, 'ENOENT')) throw e; })));
+    if (versions.length > 0) await this.syncDir(dir).catch((e: unknown) => { if (!isErrno(e, 'ENOENT')) throw e; });
   }
 
   async putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void> {

@@ -41,6 +41,10 @@ export class MemoryStore implements Store {
     return existed;
   }
 
+  async deleteVersions(dataset: string, versions: readonly number[]): Promise<void> {
+    for (const v of versions) if (v > 0) this.versions.get(dataset)?.delete(v);
+  }
+
   async putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void> {
     let chunks = this.chunks.get(addr.dataset);
     if (!chunks) { chunks = new Map(); this.chunks.set(addr.dataset, chunks); }
