@@ -134,8 +134,99 @@ export function streamMarkdown(r) {
   ].join('\n');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.STRATA_BENCH_PART !== "http") {
   const r = await benchStream({ hosts: Number(process.env.STRATA_BENCH_STREAM_HOSTS ?? 20), steps: Number(process.env.STRATA_BENCH_STREAM_STEPS ?? 2000) });
   console.log(JSON.stringify(r, null, 2));
   console.log(streamMarkdown(r));
+}
+
+// ---- streaming writers over HTTP -------------------------------------------
+
+/**
+ * Starts `strata serve` in a child process (the load comes from this one, so
+ * client and server do not share an event loop) and returns its address.
+ */
+async function serve(store, env = {}) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [bin, '--store', store, 'serve', '--port', '0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const base = await new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; const m = /on (http:\/\/\S+)/.exec(err); if (m) resolve(m[1]); });
+    child.on('exit', (code) => reject(new Error(`strata serve exited ${code}: ${err}`)));
+  });
+  return { base, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+
+async function arrowBody(A, writer, seq, rows) {
+  const hostname = A.vectorFromArray(Array.from({ length: rows }, (_, i) => `${writer}_h${i}`));
+  const time = A.vectorFromArray(Array.from({ length: rows }, () => 1_700_000_000_000 + seq * 10_000), new A.TimestampMillisecond());
+  const cols = Object.fromEntries(['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait'].map((c, k) => [c, A.makeVector(Float64Array.from({ length: rows }, (_, i) => (seq * (k + 3) + i) % 100))]));
+  return A.tableToIPC(new A.Table({ hostname, time, ...cols }), 'stream');
+}
+
+/** `writers` writers, each with `inFlight` batches of `rows` rows on the wire, for `seconds`; every batch retried until stored. */
+async function httpStream(base, dataset, { writers, inFlight, rows, seconds }) {
+  const A = await import('apache-arrow');
+  await fetch(`${base}/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: dataset, schema, partitionKey: 'hostname', sortKey: 'time' }) });
+  const bodies = await Promise.all(Array.from({ length: 50 }, (_, k) => arrowBody(A, 'w', k, rows)));
+  let batches = 0; let throttled = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(Array.from({ length: writers * inFlight }, async (_, slot) => {
+    const w = slot % writers;
+    for (let seq = Math.floor(slot / writers) + 1; performance.now() < end; seq += inFlight) {
+      for (;;) {
+        const r = await fetch(`${base}/datasets/${dataset}/rows`, { method: 'POST', body: bodies[seq % bodies.length], headers: { 'content-type': 'application/vnd.apache.arrow.stream', 'strata-writer': `w${w}`, 'strata-seq': String(seq) } });
+        const text = await r.text();
+        if (r.status === 429 || r.status === 503) { throttled++; await new Promise((res) => setTimeout(res, 5)); continue; }
+        if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${text}`);
+        batches++;
+        break;
+      }
+    }
+  }));
+  const elapsed = (performance.now() - t0) / 1000;
+  const count = await (await fetch(`${base}/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: `select count(*) from ${dataset}` }) })).json();
+  if (count.rows[0][0] !== batches * rows) throw new Error(`stored ${count.rows[0][0]} rows, acknowledged ${batches * rows}`);
+  const versions = await (await fetch(`${base}/datasets/${dataset}`)).json();
+  return { writers, inFlight, rows, batches, seconds: elapsed, rowsPerSec: (batches * rows) / elapsed, batchesPerSec: batches / elapsed, versions: versions.version, throttled };
+}
+
+export async function benchHttpStream({ seconds = 10, cassandra = null } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'strata-bench-httpstream-'));
+  const out = {};
+  try {
+    for (const [name, store] of [['local', path.join(dir, 'store')], ...(cassandra ? [['cassandra', `cassandra://${cassandra}/strata_bench_stream`]] : [])]) {
+      const server = await serve(store);
+      try {
+        out[name] = {
+          rows20: await httpStream(server.base, 's20', { writers: 16, inFlight: 8, rows: 20, seconds }),
+          rows1: await httpStream(server.base, 's1', { writers: 16, inFlight: 16, rows: 1, seconds }),
+        };
+      } finally {
+        await server.stop();
+      }
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function httpStreamMarkdown(r) {
+  const f0 = (n) => Math.round(n).toLocaleString('en-US');
+  const row = (store, x, what) => `| ${store} | ${what} | ${x.writers} x ${x.inFlight} | ${f0(x.batches)} | ${f0(x.rowsPerSec)} | ${f0(x.batchesPerSec)} | ${f0(x.versions)} | ${f0(x.throttled)} |`;
+  return [
+    '## Streaming writers over HTTP (a `strata serve` child process, Arrow IPC batches, every batch stored exactly once)',
+    '',
+    '| store | batches | writers x in flight | batches stored | rows/s | batches/s | versions | 429/503 retried |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...Object.entries(r).flatMap(([store, x]) => [row(store, x.rows20, '20 rows'), row(store, x.rows1, '1 row')]),
+    '',
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.STRATA_BENCH_PART === 'http') {
+  const r = await benchHttpStream({ seconds: Number(process.env.STRATA_BENCH_STREAM_SECONDS ?? 10), cassandra: process.env.STRATA_BENCH_CASSANDRA ?? null });
+  console.log(httpStreamMarkdown(r));
 }

@@ -108,8 +108,9 @@ export const defaultLimits: Limits = {
   duckdbThreads: Math.max(1, Math.min(8, availableParallelism())),
   // DuckDB's own default is 80% of memory; the chunk cache and ingest need room too.
   duckdbMemoryBytesMax: Math.max(gib, Math.floor(totalmem() / 4)),
-  ingestInFlightMax: 8,
-  ingestQueuedMax: 64,
+  // Many small batches in flight make big group commits; the memory they hold is at most this many batches.
+  ingestInFlightMax: 64,
+  ingestQueuedMax: 512,
   segmentBytesMax: 64 * 1024 * 1024,
   mixedChunkPartitionRowsMax: 1_024,
   compactionRowsMax: 1_000_000,

@@ -182,14 +182,15 @@ export class Strata {
   async ingest(name: string, input: BatchInput, format: InputFormat, options: AppendOptions & { onBytes?: (n: number) => void } = {}): Promise<AppendResult> {
     validateName('dataset', name);
     checkIdempotency(options);
-    const head = await this.log.snapshot(name);
+    // The schema to parse with: the head this process knows is enough (a commit finds out if it changed since).
+    const head = await this.log.knownHead(name);
     const batch = await parseBatch(input, format, { dataset: name, schema: head.schema, limits: this.limits, onBytes: options.onBytes });
     return this.append(name, batch, options, head.schema);
   }
 
   /** Appends a validated batch (its columns must follow `schema`, the head schema it was parsed with). */
   append(name: string, batch: Batch, options: AppendOptions, schema: DatasetSchema): Promise<AppendResult> {
-    return appendBatch(this.log, this.committer, name, batch, options, schema);
+    return appendBatch(this.committer, name, batch, options, schema);
   }
 
   async versions(name: string): Promise<VersionInfo[]> {

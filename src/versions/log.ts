@@ -172,6 +172,14 @@ export class VersionLog {
     return Math.max(head, hint ?? 0);
   }
 
+  /**
+   * The head snapshot this process last saw (read fresh when it has none).
+   * For what may be stale: the schema a batch is parsed with (its commit checks it against the real head).
+   */
+  async knownHead(dataset: string): Promise<Snapshot> {
+    return this.caches.get(dataset)?.head ?? this.snapshot(dataset);
+  }
+
   /** The snapshot after `version` (the head when omitted). */
   async snapshot(dataset: string, version?: number): Promise<Snapshot> {
     const head = await this.headVersion(dataset);

@@ -3,7 +3,7 @@ import { assert } from '../core/assert.js';
 import type { DatasetSchema } from '../schema/schema.js';
 import type { VersionRecord } from './record.js';
 import type { WriterState } from './writers.js';
-import { fromPosition, loadWriterState, withSeq } from './writers.js';
+import { fromPosition, loadWriterState, withSeqs } from './writers.js';
 
 /** The state of a dataset after commit `version`. Treat as immutable once returned. */
 export interface Snapshot {
@@ -52,9 +52,12 @@ export function applyRecord(s: MutableSnapshot | null, r: VersionRecord): Mutabl
   if (r.writerStates) s.writers = new Map(Object.entries(r.writerStates).map(([w, st]) => [w, loadWriterState(st)]));
   else if (r.writers) s.writers = new Map(Object.entries(r.writers).map(([w, p]) => [w, fromPosition(p)]));
   if (r.writer !== undefined && r.seq !== undefined && r.digest !== undefined) {
-    s.writers.set(r.writer, withSeq(s.writers.get(r.writer), r.seq, r.version, r.digest));
+    s.writers.set(r.writer, withSeqs(s.writers.get(r.writer), [[r.seq, r.digest]], r.version));
   }
-  for (const a of r.appends ?? []) s.writers.set(a.writer, withSeq(s.writers.get(a.writer), a.seq, r.version, a.digest));
+  // A group commit may hold many seqs of one writer: each writer's state is copied once.
+  const byWriter = new Map<string, [number, string][]>();
+  for (const a of r.appends ?? []) byWriter.set(a.writer, [...(byWriter.get(a.writer) ?? []), [a.seq, a.digest]]);
+  for (const [w, seqs] of byWriter) s.writers.set(w, withSeqs(s.writers.get(w), seqs, r.version));
   s.version = r.version;
   s.time = r.time;
   s.schema = r.schema;

@@ -45,19 +45,22 @@ export interface StoredWriterState {
   seqs: [number, number, string][];
 }
 
-/** A writer state with one more committed seq (a new object; the old one is untouched). */
-export function withSeq(state: WriterState | undefined, seq: number, version: number, digest: string, kept = writerSeqsKept): WriterState {
+/** A writer state with more seqs committed in `version`, in order (a new object; the old one is untouched). */
+export function withSeqs(state: WriterState | undefined, committed: readonly [number, string][], version: number, kept = writerSeqsKept): WriterState {
   const seqs = new Map(state?.seqs ?? []);
   let floor = state?.floor ?? -1;
-  seqs.delete(seq);
-  seqs.set(seq, { version, digest });
+  let high = state ? { seq: state.seq, version: state.version } : null;
+  for (const [seq, digest] of committed) {
+    seqs.delete(seq);
+    seqs.set(seq, { version, digest });
+    if (!high || seq > high.seq) high = { seq, version };
+  }
   while (seqs.size > kept) {
     const oldest = seqs.keys().next().value as number;
     seqs.delete(oldest);
     floor = Math.max(floor, oldest);
   }
-  const high = state && state.seq > seq ? { seq: state.seq, version: state.version } : { seq, version };
-  return { ...high, floor, seqs };
+  return { ...high!, floor, seqs };
 }
 
 export function storeWriterState(s: WriterState): StoredWriterState {

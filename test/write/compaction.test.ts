@@ -143,9 +143,10 @@ describe('compaction', () => {
     // `strata compact` starts in about 0.35 s and compacts this in about 0.25 s: the kills land before, in and after it.
     for (let kill = 0; kill < 8; kill++) {
       const child = spawn(process.execPath, [path.resolve('bin/strata'), '--store', store, 'compact', 'd'], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
       await new Promise((r) => setTimeout(r, 300 + kill * 50));
       child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
     }
     const after = await Strata.open({ store, limits: { compactionIdleMs: 0 } });
     for (let v = 0; v <= 150; v++) expect(await answersAt(after, 'd', v), `version ${v}`).toEqual(reference[v]);
