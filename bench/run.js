@@ -8,6 +8,7 @@ import { benchFilodb, filodbMarkdown } from './filodb/index.js';
 import { benchHttp } from './http.js';
 import { benchIngest } from './ingest.js';
 import { benchKernels } from './kernels.js';
+import { benchHistory, benchHttpStream, benchStream, historyMarkdown, httpStreamMarkdown, streamMarkdown } from './stream.js';
 import { benchTsbs, tsbsMarkdown } from './tsbs/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,13 +31,20 @@ const f1 = (n) => n.toFixed(1);
 const cassandra = await benchCassandra();
 let ingest;
 let filodb;
+let httpStream;
 try {
   ingest = await benchIngest({ copies, cassandra: cassandra.contactPoint });
   log('ingest done');
   filodb = await benchFilodb({ ...filodbOptions, contactPoint: cassandra.contactPoint, log });
+  httpStream = await benchHttpStream({ seconds: env('STRATA_BENCH_STREAM_SECONDS', 10), cassandra: cassandra.contactPoint });
+  log('http stream done');
 } finally {
   await cassandra.stop();
 }
+const stream = await benchStream({ hosts: env('STRATA_BENCH_STREAM_HOSTS', 20), steps: env('STRATA_BENCH_STREAM_STEPS', 2000) });
+log('stream done');
+const history = await benchHistory({ versions: env('STRATA_BENCH_HISTORY_VERSIONS', 100_000) });
+log('history done');
 const kernels = await benchKernels();
 log('kernels done');
 const tsbs = await benchTsbs({ ...tsbsOptions, log });
@@ -47,6 +55,9 @@ const results = {
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   cassandraStartSeconds: cassandra.startSeconds,
   ingest,
+  stream,
+  httpStream,
+  history,
   kernels,
   tsbs,
   filodb,
@@ -69,6 +80,9 @@ const md = [
   `| DuckDB native table | read_csv + checkpoint | ${f0(ingest.duckdbNative.ms)} | ${f0(ingest.duckdbNative.rowsPerSec)} | ${f0(ingest.duckdbNative.bytes)} | ${f1(ingest.duckdbNative.bytesPerRow)} |`,
   `| Parquet (zstd, by DuckDB) | | | | ${f0(ingest.parquetZstd.bytes)} | ${f1(ingest.parquetZstd.bytesPerRow)} |`,
   '',
+  streamMarkdown(stream),
+  httpStreamMarkdown(httpStream),
+  historyMarkdown(history),
   '## Kernels (benny, ops/s; one op = 65,536 rows)',
   '',
   '| kernel | ops/s | M rows/s | ± % |',

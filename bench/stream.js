@@ -134,7 +134,7 @@ export function streamMarkdown(r) {
   ].join('\n');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.STRATA_BENCH_PART !== "http") {
+if (process.argv[1] === fileURLToPath(import.meta.url) && !process.env.STRATA_BENCH_PART) {
   const r = await benchStream({ hosts: Number(process.env.STRATA_BENCH_STREAM_HOSTS ?? 20), steps: Number(process.env.STRATA_BENCH_STREAM_STEPS ?? 2000) });
   console.log(JSON.stringify(r, null, 2));
   console.log(streamMarkdown(r));
@@ -229,4 +229,70 @@ export function httpStreamMarkdown(r) {
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.STRATA_BENCH_PART === 'http') {
   const r = await benchHttpStream({ seconds: Number(process.env.STRATA_BENCH_STREAM_SECONDS ?? 10), cassandra: process.env.STRATA_BENCH_CASSANDRA ?? null });
   console.log(httpStreamMarkdown(r));
+}
+
+// ---- opening a dataset with a long history -----------------------------------
+
+/**
+ * Cold `strata sql "select count(*)"` on a dataset with `versions` versions
+ * beside the same on a one-version dataset. The long history is made through
+ * the version log's own commit path (one idempotent append record per
+ * version, writer states and checkpoints as a stream would leave them; the
+ * rows themselves in one real ingest at the end), with fsync off to make it
+ * in seconds rather than minutes.
+ */
+export async function benchHistory({ versions = 100_000 } = {}) {
+  const { LocalStore } = await import('../dist/storage/local/local-store.js');
+  const { VersionLog } = await import('../dist/versions/log.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'strata-bench-history-'));
+  try {
+    const columns = parseColumns('k:string,v:int32');
+    const stores = { one: path.join(dir, 'one'), long: path.join(dir, 'long') };
+    const one = await Strata.open({ store: stores.one, limits: { compactionIdleMs: 0 } });
+    await one.createDataset('d', { columns, partitionKey: ['k'] });
+    await one.close();
+    const db = await Strata.open({ store: new LocalStore(stores.long, { fsync: false }), limits: { compactionIdleMs: 0 } });
+    await db.createDataset('d', { columns, partitionKey: ['k'] });
+    await db.close();
+    const log = new VersionLog(new LocalStore(stores.long, { fsync: false }), { commitRetriesMax: 10, checkpointEveryVersions: 100 });
+    const t0 = performance.now();
+    for (let v = 1; v < versions; v++) {
+      await log.commit('d', (head) => ({ commit: { kind: 'append', schema: head.schema, adds: [], removes: [], rowsAdded: 0, rowsRemoved: 0, appends: [{ writer: `w${v % 8}`, seq: v, digest: (v * 2654435761 % 2 ** 32).toString(16).padStart(16, '0') }] }, result: () => v }));
+    }
+    await log.close();
+    const makeSeconds = (performance.now() - t0) / 1000;
+    const rows = Array.from({ length: 1000 }, (_, i) => `{"k":"k${i % 10}","v":${i}}`).join('\n');
+    for (const store of Object.values(stores)) {
+      const s = await Strata.open({ store, limits: { compactionIdleMs: 0 } });
+      await s.ingest('d', rows, 'ndjson');
+      await s.close();
+    }
+    const cold = (store) => {
+      const times = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const out = execFileSync(process.execPath, [bin, '--store', store, 'sql', 'select count(*) as n from d', '--format', 'json']).toString();
+        times.push(performance.now() - t);
+        if (JSON.parse(out)[0].n !== 1000) throw new Error(`counted ${out}`);
+      }
+      return times.sort((a, b) => a - b)[2];
+    };
+    return { versions, makeSeconds, oneVersionMs: cold(stores.one), longHistoryMs: cold(stores.long) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function historyMarkdown(r) {
+  return [
+    `## Opening a dataset with a long history`,
+    '',
+    `Cold \`strata sql "select count(*) from d"\` (median of 5 processes): ${r.versions.toLocaleString('en-US')} versions ${r.longHistoryMs.toFixed(0)} ms, one version (after the create) ${r.oneVersionMs.toFixed(0)} ms: ${(r.longHistoryMs / r.oneVersionMs).toFixed(2)}x. The long history opens from its newest checkpoint and the records after it.`,
+    '',
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.STRATA_BENCH_PART === 'history') {
+  const r = await benchHistory({ versions: Number(process.env.STRATA_BENCH_HISTORY_VERSIONS ?? 100_000) });
+  console.log(r, historyMarkdown(r));
 }

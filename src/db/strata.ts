@@ -342,6 +342,7 @@ export class Strata {
     await this.compactor.close();
     await this.queries.close();
     this.watcher.close();
+    await this.log.close();
     await this.store.close();
   }
 }

@@ -136,6 +136,13 @@ export class VersionLog {
   /** Head reads in flight per dataset, with the count of this log's commits when each started. */
   private readonly headReads = new Map<string, { commits: number; read: Promise<number> }>();
   private commits = 0;
+  /** Checkpoints being written in the background. */
+  private readonly background = new Set<Promise<void>>();
+
+  /** Waits for the checkpoints being written (before the store closes). */
+  async close(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+  }
 
   /**
    * The newest version. Concurrent callers share one read of the store, but
@@ -268,7 +275,10 @@ export class VersionLog {
         c.records.set(version, record);
         if (c.head === head) c.head = applyRecord(cloneSnapshot(head), record);
         this.commits++;
-        if (version % this.options.checkpointEveryVersions === 0 && c.head?.version === version) void this.writeCheckpoint(c.head);
+        if (version % this.options.checkpointEveryVersions === 0 && c.head?.version === version) {
+          const writing = this.writeCheckpoint(c.head).finally(() => this.background.delete(writing));
+          this.background.add(writing);
+        }
         this.options.onCommit?.(dataset, version, record.kind);
         return p.result(version);
       }

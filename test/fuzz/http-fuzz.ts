@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { batchMessage, concat, endOfStream, honestStream, schemaMessage } from '../helpers/arrow-forge.js';
+import { seededRandom } from '../helpers/random.js';
 
 export interface FuzzReport {
   seed: number;
@@ -26,17 +27,6 @@ export interface FuzzReport {
   seconds: number;
 }
 
-/** mulberry32: a small seeded PRNG, enough to replay a run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const spaces = ['\u3000', '\u00a0', '\u2003', '\ufeff', '\u2028', '\t', '\n', '\r\n', '\u200b'];
 const smuggled = [
@@ -166,7 +156,7 @@ export async function fuzzHttp(options: { seed: number; inputs: number; bin?: st
   const env = { STRATA_QUERY_MS_MAX: '3000', STRATA_UPLOAD_IDLE_MS_MAX: '2000', STRATA_CHANGE_FEEDS_MAX: '20', STRATA_COMPACTION_IDLE_MS: '0' };
   let server = await startServer(bin, env);
   const report: FuzzReport = { seed: options.seed, inputs: 0, statuses: {}, crashes: 0, uncoded5xx: [], healthStallsOver1s: 0, healthSlowestMs: 0, changedAfterRefusal: [], seconds: 0 };
-  const g = new Inputs(rng(options.seed));
+  const g = new Inputs(seededRandom(options.seed));
   const json = { 'content-type': 'application/json' };
 
   const setup = async (): Promise<void> => {
