@@ -1,0 +1,109 @@
+/*
+ * Grouped aggregates over one chunk: each row goes to groups[i]; rows are
+ * sel[i] when a selection is given. NULL rows are skipped. Semantics are
+ * DuckDB's: NaN sorts above every number (so max is NaN when any value is),
+ * a double sum uses Neumaier's compensation (the caller adds comp at the
+ * end), and int64 sums are exact: each row's high (signed) and low
+ * (unsigned) 32-bit words are summed in doubles, exact while the caller
+ * keeps n below 2^21, and folded into a 128-bit total by the caller.
+ */
+#include <math.h>
+#include "dispatch.h"
+#include "kernels.h"
+
+#define ROW(i) (sel ? sel[i] : (uint32_t)(i))
+#define VALID(r) (!valid || ((valid[(r) >> 3] >> ((r) & 7)) & 1))
+
+HOT void agg_count(const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, double *count) {
+  if (!valid) { for (size_t i = 0; i < n; i++) count[groups[i]] += 1; return; }
+  for (size_t i = 0; i < n; i++) { uint32_t r = ROW(i); count[groups[i]] += (double)((valid[r >> 3] >> (r & 7)) & 1); }
+}
+
+/* DuckDB's order: NaN above every number. */
+static inline int less(double a, double b) { return a < b || (b != b && a == a); }
+
+#define AGG_BODY(LOAD)                                                                         \
+  switch (fn) {                                                                                \
+    case AGG_SUM:                                                                              \
+      for (size_t i = 0; i < n; i++) {                                                         \
+        uint32_t r = ROW(i);                                                                   \
+        if (!VALID(r)) continue;                                                               \
+        int32_t g = groups[i];                                                                 \
+        double x = LOAD(r), t0 = state[g], t = t0 + x;                                          \
+        comp[g] += fabs(t0) >= fabs(x) ? (t0 - t) + x : (x - t) + t0;                          \
+        state[g] = t;                                                                          \
+        count[g] += 1;                                                                         \
+      }                                                                                        \
+      break;                                                                                   \
+    case AGG_MIN:                                                                              \
+      for (size_t i = 0; i < n; i++) {                                                         \
+        uint32_t r = ROW(i);                                                                   \
+        if (!VALID(r)) continue;                                                               \
+        int32_t g = groups[i];                                                                 \
+        double x = LOAD(r);                                                                    \
+        if (count[g] == 0 || less(x, state[g])) state[g] = x;                                  \
+        count[g] += 1;                                                                         \
+      }                                                                                        \
+      break;                                                                                   \
+    case AGG_MAX:                                                                              \
+      for (size_t i = 0; i < n; i++) {                                                         \
+        uint32_t r = ROW(i);                                                                   \
+        if (!VALID(r)) continue;                                                               \
+        int32_t g = groups[i];                                                                 \
+        double x = LOAD(r);                                                                    \
+        if (count[g] == 0 || less(state[g], x)) state[g] = x;                                  \
+        count[g] += 1;                                                                         \
+      }                                                                                        \
+      break;                                                                                   \
+  }
+
+#define LOAD_V(r) v[r]
+#define LOAD_I(r) ((double)v[r])
+HOT void agg_f64(int fn, const double *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
+                 double *count, double *state, double *comp) { AGG_BODY(LOAD_V) }
+HOT void agg_i32(int fn, const int32_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
+                 double *count, double *state, double *comp) { AGG_BODY(LOAD_I) }
+
+HOT void agg_i64(int fn, const int64_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
+                 double *count, double *hi, double *lo, int64_t *mm) {
+  for (size_t i = 0; i < n; i++) {
+    uint32_t r = ROW(i);
+    if (!VALID(r)) continue;
+    int32_t g = groups[i];
+    int64_t x = v[r];
+    if (fn == AGG_SUM) {
+      hi[g] += (double)(int32_t)(x >> 32);
+      lo[g] += (double)(uint32_t)x;
+    } else if (fn == AGG_MIN) {
+      if (count[g] == 0 || x < mm[g]) mm[g] = x;
+    } else {
+      if (count[g] == 0 || x > mm[g]) mm[g] = x;
+    }
+    count[g] += 1;
+  }
+}
+
+HOT void bucket_f64(const double *v, const uint32_t *sel, size_t n, double width, double origin, double *out) {
+  for (size_t i = 0; i < n; i++) out[i] = origin + floor((v[ROW(i)] - origin) / width) * width;
+}
+
+void hash_strings(const uint8_t *bytes, const int32_t *offsets, size_t count, uint32_t *out) {
+  for (size_t i = 0; i < count; i++) {
+    uint32_t h1 = 2166136261u, h2 = 0x811c9dc5u ^ 0x5bd1e995u;
+    for (int32_t j = offsets[i]; j < offsets[i + 1]; j++) {
+      h1 = (h1 ^ bytes[j]) * 16777619u;
+      h2 = (h2 ^ bytes[j]) * 16777619u;
+    }
+    out[2 * i] = h1;
+    out[2 * i + 1] = h2 ^ (h2 >> 15);
+  }
+}
+
+const char *kernels_isa(void) {
+#if HAVE_DISPATCH
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") ? "avx2" : "portable";
+#else
+  return "portable";
+#endif
+}
