@@ -9,6 +9,7 @@ import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { StrataError } from '../core/errors.js';
 import type { ColumnType } from '../schema/schema.js';
 import type { ColumnValues } from './column.js';
+import { readOwnColumn } from './column-read.js';
 
 let registered = false;
 function registerLz4(): void {
@@ -118,6 +119,12 @@ const expectedTypeId: Record<ColumnType, A.Type> = {
 
 /** Decodes a column written by `encodeColumn`, checking its type and row count. */
 export function decodeColumn(bytes: Uint8Array, type: ColumnType, rows: number, where: string): ColumnValues {
+  try {
+    const fast = readOwnColumn(bytes, type, rows);
+    if (fast) return fast;
+  } catch {
+    // Not readable the fast way: the Arrow reader below gives the precise error.
+  }
   registerLz4();
   let table: A.Table;
   try {

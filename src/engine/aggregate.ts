@@ -12,6 +12,7 @@
 import type { ColumnValues } from '../chunk/column.js';
 import { isValid } from '../chunk/column.js';
 import type { ColumnType } from '../schema/schema.js';
+import { Agg, aggI64RowsMax, kernels } from '../kernels/index.js';
 import type { ScanChunk } from './scan.js';
 
 export type TruncUnit = 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -27,10 +28,13 @@ export interface AggSpec { fn: AggFn; column: string | null; type: ColumnType | 
 /** A key value: string, number (int32, or ms for time keys), boolean, or null. */
 export type KeyValue = string | number | boolean | null;
 
+/** An aggregate's value: a number, a bigint (exact int64 sums, min and max), or null for no values. */
+export type AggValue = number | bigint | null;
+
 export interface GroupResult {
   keys: KeyValue[][];
-  /** Per aggregate, per group: the value (number, or null for no values). */
-  values: (number | null)[][];
+  /** Per aggregate, per group. */
+  values: AggValue[][];
 }
 
 const dayMs = 86_400_000;
@@ -63,7 +67,7 @@ function nextBoundary(b: number, unit: TruncUnit): number {
 }
 
 /** Per-row local key ids of one chunk for one key (-1 never used: NULL gets its own id). */
-function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: number, values: KeyValue[]): Int32Array {
+function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: number, values: KeyValue[], inexact: { found: boolean }): Int32Array {
   const ids = new Int32Array(n);
   const row = (i: number): number => (sel ? sel[i]! : i);
   if (spec.kind === 'column' && col.type === 'string') {
@@ -78,6 +82,7 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
     return ids;
   }
   const seen = new Map<number | string, number>();
+  let words: Int32Array | undefined;
   let lastRaw = NaN; let lastId = -1; let lastLo = Infinity; let lastHi = -Infinity;
   for (let i = 0; i < n; i++) {
     const r = row(i);
@@ -88,8 +93,12 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
       continue;
     }
     let v: number;
-    if (col.type === 'bool') v = col.values[r]!;
-    else if (col.type === 'string' || col.type === 'int64') throw new Error('unsupported key type');
+    if (col.type === 'int64') {
+      words ??= new Int32Array(col.values.buffer, col.values.byteOffset, col.length * 2);
+      v = words[2 * r + 1]! * 4294967296 + (words[2 * r]! >>> 0);
+      // Beyond 2^53 two keys could fall on one double: DuckDB answers instead.
+      if (!Number.isSafeInteger(v)) { inexact.found = true; return ids; }
+    } else if (col.type === 'string') throw new Error('unsupported key type');
     else v = col.values[r]!;
     if (spec.kind !== 'column') {
       // Sorted time columns repeat buckets in runs: reuse the last bucket while the value stays inside it.
@@ -111,30 +120,56 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
   return ids;
 }
 
+/** Per-group state of one aggregate, in typed arrays the kernels write; grown as groups appear. */
 class Accumulators {
-  count: number[] = [];
-  sum: number[] = [];
-  comp: number[] = [];
-  min: number[] = [];
-  max: number[] = [];
-  addGroup(): void { this.count.push(0); this.sum.push(0); this.comp.push(0); this.min.push(NaN); this.max.push(NaN); }
+  count: Float64Array = new Float64Array(16);
+  state: Float64Array = new Float64Array(16);
+  comp: Float64Array = new Float64Array(16);
+  /** int64: word sums since the last fold, exact totals, min/max. */
+  hi: Float64Array | null = null;
+  lo: Float64Array | null = null;
+  total: bigint[] | null = null;
+  mm: BigInt64Array | null = null;
+  rowsSinceFold = 0;
+
+  constructor(readonly int64: boolean) {
+    if (int64) { this.hi = new Float64Array(16); this.lo = new Float64Array(16); this.total = []; this.mm = new BigInt64Array(16); }
+  }
+
+  ensure(groups: number): void {
+    if (groups <= this.count.length) return;
+    const size = Math.max(groups, this.count.length * 2);
+    const grow = (a: Float64Array): Float64Array => { const b = new Float64Array(size); b.set(a); return b; };
+    this.count = grow(this.count); this.state = grow(this.state); this.comp = grow(this.comp);
+    if (this.int64) {
+      this.hi = grow(this.hi!); this.lo = grow(this.lo!);
+      const mm = new BigInt64Array(size); mm.set(this.mm!); this.mm = mm;
+    }
+  }
+
+  /** Moves int64 word sums into the exact totals (before they could stop being exact). */
+  fold(groups: number): void {
+    const hi = this.hi!; const lo = this.lo!; const total = this.total!;
+    for (let g = 0; g < groups; g++) {
+      if (hi[g] === 0 && lo[g] === 0) continue;
+      total[g] = (total[g] ?? 0n) + BigInt(hi[g]!) * 4294967296n + BigInt(lo[g]!);
+      hi[g] = 0; lo[g] = 0;
+    }
+    this.rowsSinceFold = 0;
+  }
 }
 
-/** DuckDB's order: NaN above every number. */
-function less(a: number, b: number): boolean { return a < b || (b !== b && a === a); }
-
-export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[], aggs: readonly AggSpec[]): GroupResult {
+export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[], aggs: readonly AggSpec[]): GroupResult | null {
+  const k = kernels();
   const groupKeys: KeyValue[][] = [];
   const groupIndex = new Map<string, number>();
-  const acc = aggs.map(() => new Accumulators());
-  const rowsPerGroup: number[] = [];
-  const addGroup = (k: KeyValue[]): number => {
-    const id = groupKeys.length;
-    groupKeys.push(k);
-    rowsPerGroup.push(0);
-    for (const a of acc) a.addGroup();
-    return id;
+  const acc = aggs.map((a) => new Accumulators(a.type === 'int64'));
+  let rowsPerGroup: Float64Array = new Float64Array(16);
+  const addGroup = (key: KeyValue[]): number => {
+    groupKeys.push(key);
+    return groupKeys.length - 1;
   };
+  const inexact = { found: false };
   if (keys.length === 0) addGroup([]);
   for (const chunk of chunks) {
     const n = chunk.rows;
@@ -142,14 +177,15 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     let global: Int32Array;
     if (keys.length === 0) global = new Int32Array(n);
     else {
-      const perKey: { ids: Int32Array; values: KeyValue[] }[] = keys.map((k) => {
+      const perKey: { ids: Int32Array; values: KeyValue[] }[] = keys.map((spec) => {
         const values: KeyValue[] = [];
-        return { ids: localIds(k, chunk.columns.get(k.column)!, sel, n, values), values };
+        return { ids: localIds(spec, chunk.columns.get(spec.column)!, sel, n, values, inexact), values };
       });
+      if (inexact.found) return null;
       global = new Int32Array(n);
       // Chunk-local groups: a dense table when the keys' cardinalities allow, a Map otherwise.
       let product = 1;
-      for (const k of perKey) product *= k.values.length + 1;
+      for (const pk of perKey) product *= pk.values.length + 1;
       const dense = product <= 1 << 20 ? new Int32Array(product).fill(-1) : null;
       const sparse = dense ? null : new Map<number, number>();
       const ids0 = perKey[0]!.ids;
@@ -159,10 +195,10 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
         let composite: number;
         if (perKey.length === 1) composite = ids0[i]!;
         else if (perKey.length === 2) composite = ids0[i]! * radix1 + ids1![i]!;
-        else { composite = 0; for (let k = 0; k < perKey.length; k++) composite = composite * (perKey[k]!.values.length + 1) + perKey[k]!.ids[i]!; }
+        else { composite = 0; for (let j = 0; j < perKey.length; j++) composite = composite * (perKey[j]!.values.length + 1) + perKey[j]!.ids[i]!; }
         let g = dense ? dense[composite]! : (sparse!.get(composite) ?? -1);
         if (g < 0) {
-          const keyVals = perKey.map((k) => k.values[k.ids[i]!]!);
+          const keyVals = perKey.map((pk) => pk.values[pk.ids[i]!]!);
           const name = JSON.stringify(keyVals);
           let found = groupIndex.get(name);
           if (found === undefined) { found = addGroup(keyVals); groupIndex.set(name, found); }
@@ -172,57 +208,51 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
         global[i] = g;
       }
     }
-    for (let i = 0; i < n; i++) rowsPerGroup[global[i]!]!++;
+    const groups = groupKeys.length;
+    if (groups > rowsPerGroup.length) { const b = new Float64Array(Math.max(groups, rowsPerGroup.length * 2)); b.set(rowsPerGroup); rowsPerGroup = b; }
+    k.aggCount(null, null, global, n, n, rowsPerGroup);
     aggs.forEach((spec, a) => {
       if (spec.fn === 'count_star' || spec.column === null) return;
-      accumulate(spec.fn, chunk.columns.get(spec.column)!, sel, global, n, acc[a]!);
+      const s = acc[a]!;
+      s.ensure(groups);
+      const col = chunk.columns.get(spec.column)!;
+      if (spec.fn === 'count' || col.type === 'string' || col.type === 'bool') { k.aggCount(col.valid, sel, global, n, col.length, s.count); return; }
+      const fn = spec.fn === 'min' ? Agg.min : spec.fn === 'max' ? Agg.max : Agg.sum;
+      if (col.type === 'int64') {
+        for (let from = 0; from < n; from += aggI64RowsMax) {
+          const m = Math.min(aggI64RowsMax, n - from);
+          if (fn === Agg.sum && s.rowsSinceFold + m > aggI64RowsMax) s.fold(groups);
+          // Without a selection, the slice's rows are from..from+m: give them as a selection.
+          const rows = sel ? sel.subarray(from, from + m) : from === 0 ? null : Uint32Array.from({ length: m }, (_, i) => from + i);
+          k.aggI64(fn, col.values, col.valid, rows, global.subarray(from, from + m), m, s.count, s.hi!, s.lo!, s.mm!);
+          s.rowsSinceFold += m;
+        }
+        return;
+      }
+      if (col.type === 'int32') k.aggI32(fn, col.values, col.valid, sel, global, n, s.count, s.state, s.comp);
+      else k.aggF64(fn, col.values, col.valid, sel, global, n, s.count, s.state, s.comp);
     });
   }
   const values = aggs.map((spec, a) => {
     const s = acc[a]!;
-    return groupKeys.map((_, g) => {
+    s.ensure(groupKeys.length);
+    if (s.int64 && (spec.fn === 'sum' || spec.fn === 'avg')) s.fold(groupKeys.length);
+    return groupKeys.map((_, g): AggValue => {
+      const none = s.count[g] === 0;
       switch (spec.fn) {
         case 'count_star': return rowsPerGroup[g]!;
         case 'count': return s.count[g]!;
-        case 'sum': return s.count[g] === 0 ? null : total(s, g);
-        case 'avg': return s.count[g] === 0 ? null : total(s, g) / s.count[g]!;
-        case 'min': return s.count[g] === 0 ? null : s.min[g]!;
-        case 'max': return s.count[g] === 0 ? null : s.max[g]!;
+        case 'sum': return none ? null : s.int64 ? (s.total![g] ?? 0n) : total(s, g);
+        case 'avg': return none ? null : s.int64 ? Number(s.total![g] ?? 0n) / s.count[g]! : total(s, g) / s.count[g]!;
+        case 'min': case 'max': return none ? null : s.int64 ? s.mm![g]! : s.state[g]!;
       }
     });
   });
   return { keys: groupKeys, values };
 }
 
-/** One aggregate over one chunk: a loop per function, so the row loop has no branches on it. */
-function accumulate(fn: AggFn, col: ColumnValues, sel: Uint32Array | null, global: Int32Array, n: number, s: Accumulators): void {
-  const valid = col.valid;
-  const count = s.count;
-  if (fn === 'count' || col.type === 'string' || col.type === 'bool' || col.type === 'int64') {
-    for (let i = 0; i < n; i++) { const r = sel ? sel[i]! : i; if (valid === null || ((valid[r >>> 3]! >>> (r & 7)) & 1) === 1) count[global[i]!]!++; }
-    return;
-  }
-  const v = col.values;
-  const sum = s.sum; const comp = s.comp; const min = s.min; const max = s.max;
-  for (let i = 0; i < n; i++) {
-    const r = sel ? sel[i]! : i;
-    if (valid !== null && ((valid[r >>> 3]! >>> (r & 7)) & 1) === 0) continue;
-    const g = global[i]!;
-    const x = v[r]!;
-    const c = ++count[g]!;
-    if (fn === 'min') { if (c === 1 || less(x, min[g]!)) min[g] = x; }
-    else if (fn === 'max') { if (c === 1 || less(max[g]!, x)) max[g] = x; }
-    else {
-      // Neumaier summation: close to the exact sum, whatever order the chunks come in.
-      const t0 = sum[g]!; const t = t0 + x;
-      comp[g]! += Math.abs(t0) >= Math.abs(x) ? (t0 - t) + x : (x - t) + t0;
-      sum[g] = t;
-    }
-  }
-}
-
 function total(s: Accumulators, g: number): number {
-  const t = s.sum[g]!;
+  const t = s.state[g]!;
   // Infinities and NaN make the compensation NaN; the plain sum is then the answer.
   return Number.isFinite(t) ? t + s.comp[g]! : t;
 }

@@ -11,7 +11,8 @@
  */
 import type { ChunkRef, ColumnMeta, KeyValue } from '../chunk/chunk.js';
 import type { ColumnValues } from '../chunk/column.js';
-import { int64At, isValid } from '../chunk/column.js';
+import { Op, kernels } from '../kernels/index.js';
+import type { OpCode } from '../kernels/kernels.js';
 import type { ColumnType } from '../schema/schema.js';
 
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -153,53 +154,106 @@ export function mayMatchChunk(p: Predicate, ref: ChunkRef, type: ColumnType): bo
   }
 }
 
+/** An int64 column's predicate on integer bounds: fractional constants round to the integers they admit. */
+function int64Bounds(p: Predicate): { op: OpCode; a: bigint; b: bigint } | 'none' | 'all' | null {
+  const int = (x: Constant, dir: 'floor' | 'ceil'): bigint | null => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) return null;
+    const r = dir === 'floor' ? Math.floor(x) : Math.ceil(x);
+    return Number.isSafeInteger(r) ? BigInt(r) : null;
+  };
+  switch (p.op) {
+    case 'eq': case 'ne': {
+      if (typeof p.value !== 'number') return null;
+      if (!Number.isInteger(p.value)) return p.op === 'eq' ? 'none' : 'all';
+      const a = int(p.value, 'floor');
+      return a === null ? null : { op: Op[p.op], a, b: a };
+    }
+    case 'lt': case 'le': {
+      // x < 2.5 and x <= 2.5 both mean x <= 2; x < 3 stays x < 3.
+      const a = int(p.value, 'floor');
+      if (a === null) return null;
+      return { op: p.op === 'lt' && Number.isInteger(p.value) ? Op.lt : Op.le, a, b: a };
+    }
+    case 'gt': case 'ge': {
+      const a = int(p.value, 'ceil');
+      if (a === null) return null;
+      return { op: p.op === 'gt' && Number.isInteger(p.value) ? Op.gt : Op.ge, a, b: a };
+    }
+    case 'between': {
+      const a = int(p.low, 'ceil'); const b = int(p.high, 'floor');
+      return a === null || b === null ? null : { op: Op.between, a, b };
+    }
+    default: return null;
+  }
+}
+
+/** Is this a comparison of numbers a numeric kernel can take (no NaN constants)? */
+function numericKernelOp(p: Predicate): { op: OpCode; a: number; b: number } | null {
+  if (p.op === 'between') return typeof p.low === 'number' && typeof p.high === 'number' && p.low === p.low && p.high === p.high ? { op: Op.between, a: p.low, b: p.high } : null;
+  if (!('value' in p)) return null;
+  return typeof p.value === 'number' && p.value === p.value ? { op: Op[p.op], a: p.value, b: p.value } : null;
+}
+
 /**
- * Row filter: clears mask[i] for rows that cannot match. Typed-array loops;
- * a dictionary column is tested once per distinct value, then by code.
+ * Row filter: clears mask[i] for rows that cannot match, through the
+ * kernels (native or TypeScript). A dictionary column is tested once per
+ * distinct value, then by code; int64 is compared exactly.
  */
 export function filterRows(p: Predicate, col: ColumnValues, mask: Uint8Array): void {
+  const k = kernels();
   const n = col.length;
   const valid = col.valid;
   if (p.op === 'isnull' || p.op === 'notnull') {
-    const want = p.op === 'notnull';
-    for (let i = 0; i < n; i++) if (isValid(valid, i) !== want) mask[i] = 0;
+    const want = p.op === 'notnull' ? 1 : 0;
+    if (valid !== null) k.filterValid(valid, n, want, mask);
+    else if (want === 0) mask.fill(0, 0, n);
     return;
   }
-  if (valid !== null) for (let i = 0; i < n; i++) if (!isValid(valid, i)) mask[i] = 0;
+  if (valid !== null) k.filterValid(valid, n, 1, mask);
   switch (col.type) {
     case 'string': {
       const ok = new Uint8Array(col.dict.length);
-      for (let k = 0; k < col.dict.length; k++) ok[k] = matchesValue(p, col.dict[k]!) ? 1 : 0;
-      const codes = col.codes;
-      for (let i = 0; i < n; i++) if (mask[i] && !ok[codes[i]!]) mask[i] = 0;
+      for (let c = 0; c < col.dict.length; c++) ok[c] = matchesValue(p, col.dict[c]!) ? 1 : 0;
+      k.filterCodes(col.codes, n, ok, mask);
       return;
     }
     case 'bool': {
-      const okTrue = matchesValue(p, true); const okFalse = matchesValue(p, false);
-      const v = col.values;
-      for (let i = 0; i < n; i++) if (mask[i] && !(v[i] ? okTrue : okFalse)) mask[i] = 0;
+      k.filterCodes(col.values, n, Uint8Array.of(matchesValue(p, false) ? 1 : 0, matchesValue(p, true) ? 1 : 0), mask);
       return;
     }
     case 'int64': {
-      for (let i = 0; i < n; i++) if (mask[i] && !matchesValue(p, int64At(col.values, i))) mask[i] = 0;
+      const bounds = p.op === 'in' ? null : int64Bounds(p);
+      if (bounds === 'none') { mask.fill(0, 0, n); return; }
+      if (bounds === 'all') return;
+      if (bounds) { k.filterI64(col.values, n, bounds.op, bounds.a, bounds.b, mask); return; }
+      if (p.op === 'in') { filterIn(p, n, mask, (m, x) => { const b = int64Bounds({ column: p.column, op: 'eq', value: x }); if (b === 'none') m.fill(0, 0, n); else if (b && b !== 'all') k.filterI64(col.values, n, b.op, b.a, b.b, m); else return false; return true; }); return; }
+      const words = new Int32Array(col.values.buffer, col.values.byteOffset, n * 2);
+      for (let i = 0; i < n; i++) if (mask[i] && !matchesValue(p, words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0))) mask[i] = 0;
       return;
     }
     default: {
       const v = col.values;
-      if ('value' in p && typeof p.value === 'number' && p.value === p.value) {
-        // The hot case, a number compared with a number: plain loops (NaN rows handled by the comparisons:
-        // NaN fails <, <=, = and passes >, >=, <>, as DuckDB orders it above everything).
-        const k = p.value;
-        switch (p.op) {
-          case 'lt': for (let i = 0; i < n; i++) if (!(v[i]! < k)) mask[i] = 0; return;
-          case 'le': for (let i = 0; i < n; i++) if (!(v[i]! <= k)) mask[i] = 0; return;
-          case 'gt': for (let i = 0; i < n; i++) { const x = v[i]!; if (!(x > k || x !== x)) mask[i] = 0; } return;
-          case 'ge': for (let i = 0; i < n; i++) { const x = v[i]!; if (!(x >= k || x !== x)) mask[i] = 0; } return;
-          case 'eq': for (let i = 0; i < n; i++) if (v[i] !== k) mask[i] = 0; return;
-          case 'ne': return; // only NULLs (cleared above) and equal values fail; keep it simple and safe
-        }
-      }
+      const numeric = numericKernelOp(p);
+      const run = (m: Uint8Array, op: OpCode, a: number, b: number): void => {
+        if (col.type === 'int32') k.filterI32(col.values, n, op, a, b, m); else k.filterF64(col.values as Float64Array, n, op, a, b, m);
+      };
+      if (numeric) { run(mask, numeric.op, numeric.a, numeric.b); return; }
+      if (p.op === 'in' && filterIn(p, n, mask, (m, x) => { if (typeof x !== 'number' || x !== x) return false; run(m, Op.eq, x, x); return true; })) return;
       for (let i = 0; i < n; i++) if (mask[i] && !matchesValue(p, v[i]!)) mask[i] = 0;
     }
   }
+}
+
+/** IN over a few constants: one equality kernel run per constant, OR-ed; false when a constant cannot go through a kernel. */
+function filterIn(p: Predicate & { op: 'in' }, n: number, mask: Uint8Array, eq: (m: Uint8Array, x: Constant) => boolean): boolean {
+  if (p.values.length > 16) return false;
+  const any = new Uint8Array(n);
+  const one = new Uint8Array(n);
+  for (const x of p.values) {
+    one.fill(1);
+    if (!eq(one, x)) return false;
+    for (let i = 0; i < n; i++) any[i]! |= one[i]!;
+  }
+  for (let i = 0; i < n; i++) mask[i]! &= any[i]!;
+  return true;
 }

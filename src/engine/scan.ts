@@ -10,6 +10,7 @@ import type { Column } from '../schema/schema.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import type { ChunkReader } from './chunk-reader.js';
 import type { WorkerPool } from './worker-pool.js';
+import { kernels } from '../kernels/index.js';
 import type { Predicate } from './predicate.js';
 import { describePredicate, filterRows, matchesKey, mayMatchChunk } from './predicate.js';
 
@@ -90,12 +91,10 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
       if (predicates.length > 0) {
         const mask = new Uint8Array(ref.rows).fill(1);
         for (const p of predicates) filterRows(p, columns.get(p.column)!, mask);
-        let kept = 0;
-        for (let r = 0; r < ref.rows; r++) kept += mask[r]!;
-        if (kept < ref.rows) {
-          selection = new Uint32Array(kept);
-          for (let r = 0, j = 0; r < ref.rows; r++) if (mask[r]) selection[j++] = r;
-        }
+        const rows = new Uint32Array(ref.rows);
+        const kept = kernels().maskSelect(mask, ref.rows, rows);
+        // A small selection gets its own buffer rather than pinning one of the chunk's size.
+        if (kept < ref.rows) selection = kept < ref.rows >>> 2 ? rows.slice(0, kept) : rows.subarray(0, kept);
         stats.filterMs += performance.now() - t1;
         if (kept === 0) continue;
       }

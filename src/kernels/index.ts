@@ -40,6 +40,11 @@ export function kernelStatus(): KernelStatus {
   return chosen.status;
 }
 
+/** One line for people: 'native (avx2)', or 'typescript (why)'. */
+export function describeKernels(s: KernelStatus = kernelStatus()): string {
+  return s.active === 'native' ? `native (${s.isa})` : `typescript (${s.reason ?? 'chosen'})`;
+}
+
 /** The native kernels, or null when they cannot load (for tests comparing the two). */
 export function nativeKernels(): Kernels | null {
   const native = loadNative();

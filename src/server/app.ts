@@ -2,6 +2,7 @@
  * The HTTP API, built by a function and separate from listen(), so tests
  * drive it through inject() and a real port alike. Route groups are plugins.
  */
+import { kernelStatus } from '../kernels/index.js';
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyInstance, RouteOptions } from 'fastify';
@@ -97,7 +98,7 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   app.get('/docs/json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
   const metrics = new Metrics(db);
   // Public, so it says nothing about the deployment (not even where the store is).
-  app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok' }));
+  app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok', kernels: kernelStatus().active }));
   app.get('/metrics', { config: { role: 'read' }, schema: { produces: ['text/plain'] } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(datasetRoutes(db));
   await app.register(rowRoutes(db, metrics));

@@ -69,8 +69,9 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
   const keyOf = (e: Json): KeySpec | null => {
     const col = columnOf(e);
     if (col) {
+      // Double keys stay with DuckDB (its grouping of -0 and NaN is its own).
       const type = typeOf.get(col)!;
-      return type === 'string' || type === 'bool' || type === 'int32' || type === 'timestamp' ? { kind: 'column', column: col, type } : null;
+      return type === 'float64' ? null : { kind: 'column', column: col, type };
     }
     if (e.class !== 'FUNCTION' || e.distinct || e.filter) return null;
     const args = e.children as Json[];
@@ -99,8 +100,8 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
     if (!col) return null;
     const type = typeOf.get(col)!;
     if (fn === 'count') return { fn, column: col, type };
-    if (fn === 'sum' || fn === 'avg') return type === 'int32' || type === 'float64' ? { fn, column: col, type } : null;
-    return type === 'int32' || type === 'float64' || type === 'timestamp' ? { fn, column: col, type } : null;
+    if (fn === 'sum' || fn === 'avg') return type === 'int32' || type === 'int64' || type === 'float64' ? { fn, column: col, type } : null;
+    return type === 'int32' || type === 'int64' || type === 'float64' || type === 'timestamp' ? { fn, column: col, type } : null;
   };
 
   const keys: KeySpec[] = []; const keyExprs: string[] = []; const aggs: AggSpec[] = []; const outputs: Output[] = [];

@@ -7,7 +7,7 @@
  * timestamp outside years 1-9999, an unexpected output type) returns null
  * and the query runs in DuckDB instead.
  */
-import type { GroupResult, KeyValue } from '../engine/aggregate.js';
+import type { AggValue, GroupResult } from '../engine/aggregate.js';
 import { cmpString } from '../engine/predicate.js';
 import type { AggregatePlan } from './aggregate-plan.js';
 import type { JsonValue, ResultColumn } from './query.js';
@@ -23,8 +23,15 @@ function formatTimestamp(ms: number): string | null {
 
 class Unrepresentable extends Error {}
 
-function formatValue(v: KeyValue, type: string): JsonValue {
+const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A value as it appears in DuckDB's JSON answers (see result-json.ts): safe integers as numbers, wider ones as strings. */
+function formatValue(v: AggValue | string | boolean, type: string): JsonValue {
   if (v === null) return null;
+  if (typeof v === 'bigint') {
+    if (type === 'BIGINT' || type === 'HUGEINT') return v >= -safeMax && v <= safeMax ? Number(v) : String(v);
+    throw new Unrepresentable(`${String(v)} as ${type}`);
+  }
   switch (type) {
     case 'VARCHAR': if (typeof v === 'string') return v; break;
     case 'BOOLEAN': if (typeof v === 'boolean') return v; break;
@@ -38,7 +45,13 @@ function formatValue(v: KeyValue, type: string): JsonValue {
   throw new Unrepresentable(`${String(v)} as ${type}`);
 }
 
-function compare(a: KeyValue, b: KeyValue): number {
+type Cell = AggValue | string | boolean;
+
+function compare(a: Cell, b: Cell): number {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const x = typeof a === 'bigint' ? a : BigInt(a as number); const y = typeof b === 'bigint' ? b : BigInt(b as number);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
   if (typeof a === 'number' && typeof b === 'number') {
     const an = a !== a; const bn = b !== b;
     if (an || bn) return an && bn ? 0 : an ? 1 : -1;
@@ -51,15 +64,15 @@ function compare(a: KeyValue, b: KeyValue): number {
 /** Rows for the plan's outputs, ordered and limited; null when DuckDB must answer instead. */
 export function shapeRows(plan: AggregatePlan, groups: GroupResult, columns: ResultColumn[]): JsonValue[][] | null {
   const expected: Record<string, string[]> = {
-    count_star: ['BIGINT'], count: ['BIGINT'], sum: ['HUGEINT', 'DOUBLE'], avg: ['DOUBLE'], min: ['INTEGER', 'DOUBLE', 'TIMESTAMP'], max: ['INTEGER', 'DOUBLE', 'TIMESTAMP'],
+    count_star: ['BIGINT'], count: ['BIGINT'], sum: ['HUGEINT', 'DOUBLE'], avg: ['DOUBLE'], min: ['INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'], max: ['INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'],
   };
   if (columns.length !== plan.outputs.length) return null;
   for (const [i, o] of plan.outputs.entries()) {
     const type = columns[i]!.type;
     if (o.kind === 'agg' && !expected[plan.aggs[o.index]!.fn]!.includes(type)) return null;
-    if (o.kind === 'key' && !['VARCHAR', 'BOOLEAN', 'INTEGER', 'TIMESTAMP'].includes(type)) return null;
+    if (o.kind === 'key' && !['VARCHAR', 'BOOLEAN', 'INTEGER', 'BIGINT', 'TIMESTAMP'].includes(type)) return null;
   }
-  const raw: KeyValue[][] = groups.keys.map((k, g) => plan.outputs.map((o) => (o.kind === 'key' ? k[o.index]! : groups.values[o.index]![g]!)));
+  const raw: Cell[][] = groups.keys.map((k, g) => plan.outputs.map((o) => (o.kind === 'key' ? k[o.index]! : groups.values[o.index]![g]!)));
   if (plan.keys.length > 0 || raw.length > 0) {
     // Sort raw values (numbers, not their printed forms) by DuckDB's rules: NULLS LAST unless asked.
     raw.sort((x, y) => {

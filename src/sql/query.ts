@@ -18,6 +18,7 @@ import type { Predicate } from '../engine/predicate.js';
 import type { ScanChunk, ScanStats } from '../engine/scan.js';
 import { collectScopes, extractPredicates } from './pushdown.js';
 import { aggregate } from '../engine/aggregate.js';
+import { describeKernels } from '../kernels/index.js';
 import { planAggregate } from './aggregate-plan.js';
 import { shapeRows } from './engine-aggregate.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
@@ -51,6 +52,8 @@ export interface QueryExplain {
   parseMs: number;
   scanMs: number;
   duckdbMs: number;
+  /** The kernels that ran: 'native (avx2)', 'typescript (why)'. */
+  kernels: string;
 }
 
 export interface QueryOptions {
@@ -173,11 +176,11 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
         const node = await scanNode(con, scanFunctionName, ref.lossless as { [k: string]: unknown }, token);
         const empty = await runPrepared(con, await printSelect(con, replaceNodes(root, new Map([[ref.lossless, node]]))), tokens);
         const resultColumns = empty.columnNames().map((n, i) => ({ name: n, type: empty.columnTypes()[i]!.toString() }));
-        const rows = shapeRows(plan, groups, resultColumns);
+        const rows = groups && shapeRows(plan, groups, resultColumns);
         if (rows) {
           release();
           if (rows.length > options.resultRowsMax) throw limitError(options);
-          const explain = { path: 'engine-aggregate', scans: [stats], parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: performance.now() - t2 };
+          const explain = { path: 'engine-aggregate', scans: [stats], parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: performance.now() - t2, kernels: describeKernels() };
           return rowsCursor(resultColumns, empty.columnTypes(), rows, explain);
         }
       }
@@ -199,7 +202,7 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
     }
     const types = result.columnTypes();
     const columns = result.columnNames().map((name, i) => ({ name, type: types[i]!.toString() }));
-    const explain: QueryExplain = { path: 'duckdb-scan', scans, parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: 0 };
+    const explain: QueryExplain = { path: 'duckdb-scan', scans, parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: 0, kernels: describeKernels() };
     let rowCount = 0;
     let done = false;
     return {

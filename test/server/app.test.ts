@@ -1,4 +1,5 @@
 /** The HTTP API through inject() and through a real listening port: every route, every status. */
+import { kernelStatus } from '../../src/kernels/index.js';
 import * as A from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,8 @@ describe('HTTP API', () => {
   it('answers /health', async () => {
     const r = await app.inject({ url: '/health' });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ status: 'ok' });
+    expect(r.json()).toEqual({ status: 'ok', kernels: kernelStatus().active });
+    expect(kernelStatus().active).toBe(process.env.STRATA_NATIVE === '0' || process.env.STRATA_KERNELS === 'typescript' ? 'typescript' : 'native');
   });
 
   it('creates, lists and describes datasets, with clear refusals', async () => {

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
+import { describeKernels, kernelStatus } from '../../kernels/index.js';
 import type { DatasetInfo } from '../../db/strata.js';
 import { parseColumn, parseColumns, parseKeyList } from '../../schema/schema.js';
 import { examples, formatOption, outputFormat, parseInteger, withDb } from '../context.js';
 import { printRows } from '../output.js';
 
-function printInfo(format: string, info: DatasetInfo): void {
+function printInfo(format: string, info: DatasetInfo, explain = false): void {
   const s = info.schema;
+  const k = kernelStatus();
   const rows: [string, unknown][] = [
     ['dataset', info.name],
     ['version', info.version],
@@ -22,8 +24,9 @@ function printInfo(format: string, info: DatasetInfo): void {
     ['created', info.createdAt],
     ['updated', info.updatedAt],
     ...s.columns.map((c, i): [string, unknown] => [`column ${i + 1}`, `${c.name} ${c.type}`]),
+    ...(explain ? [['kernels', describeKernels(k)] as [string, unknown]] : []),
   ];
-  printRows(outputFormat({ format }), ['property', 'value'], rows, info);
+  printRows(outputFormat({ format }), ['property', 'value'], rows, explain ? { ...info, kernels: k } : info);
 }
 
 export function datasetCommands(): Command[] {
@@ -69,9 +72,10 @@ export function datasetCommands(): Command[] {
     .description('show a dataset: schema, keys, current version, rows, chunks and bytes')
     .argument('<dataset>')
     .addOption(formatOption())
-    .addHelpText('after', examples('strata describe weather', 'strata describe weather --format json'))
-    .action(async (name: string, opts: { format: string }, cmd: Command) => {
-      await withDb(cmd, async (db) => printInfo(opts.format, await db.describe(name)));
+    .option('--explain', 'also say how queries will run here: which kernels (native or TypeScript) are active')
+    .addHelpText('after', examples('strata describe weather', 'strata describe weather --format json', 'strata describe weather --explain'))
+    .action(async (name: string, opts: { format: string; explain?: boolean }, cmd: Command) => {
+      await withDb(cmd, async (db) => printInfo(opts.format, await db.describe(name), opts.explain === true));
     });
 
   const drop = new Command('drop')

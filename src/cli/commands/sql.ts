@@ -5,7 +5,7 @@ import { printRows, renderTable } from '../output.js';
 
 function renderExplain(e: QueryExplain): string {
   const ms = (n: number): string => `${n.toFixed(1)} ms`;
-  const lines = [`path: ${e.path} (parse ${ms(e.parseMs)}, scan ${ms(e.scanMs)}, DuckDB ${ms(e.duckdbMs)})`];
+  const lines = [`path: ${e.path} (parse ${ms(e.parseMs)}, scan ${ms(e.scanMs)}, DuckDB ${ms(e.duckdbMs)})`, `kernels: ${e.kernels}`];
   for (const s of e.scans) {
     lines.push('', `scan ${s.dataset} at version ${s.version}: columns ${s.columns.join(', ') || '(none)'}`,
       `  pushed: ${s.predicates.length ? s.predicates.join(' AND ') : '(nothing)'}`);
