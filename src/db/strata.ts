@@ -319,8 +319,9 @@ export class Strata {
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),
       datasets: () => this.store.listDatasets(),
-      scan: (snapshot, columns, predicates) => scanSnapshot(this.reader, snapshot, columns, predicates, {
+      scan: (snapshot, columns, predicates, hints) => scanSnapshot(this.reader, snapshot, columns, predicates, {
         readsInFlightMax: this.limits.scanReadsInFlightMax,
+        ...(hints?.lastBy ? { lastBy: hints.lastBy } : {}),
         ...(this.limits.scanWorkers > 0 ? { workers: { pool: () => (this.pool ??= new WorkerPool(this.limits.scanWorkers)), rowsMin: this.limits.scanWorkerRowsMin } } : {}),
       }),
     };

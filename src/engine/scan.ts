@@ -50,10 +50,72 @@ export interface ScanOptions {
   /** Chunk reads in flight at once (scanReadsInFlightMax): enough to hide storage latency, not everything in memory at once. */
   readsInFlightMax: number;
   workers?: ScanWorkers;
+  /**
+   * Hand on only the rows at their partition's greatest value of this
+   * column (an int32 or timestamp; ties kept; a partition with no non-NULL
+   * value keeps its rows): a last-point query needs no others.
+   */
+  lastBy?: string;
+}
+
+type Stat = ChunkRef['columns'][string]['max'];
+
+/** Without filters, a partition's last point lies in the chunks whose greatest value is the partition's. */
+function lastPointChunks(live: ChunkRef[], column: string): ChunkRef[] {
+  const newest = new Map<string, number>();
+  const keyOf = (r: ChunkRef): string => JSON.stringify(r.key);
+  const maxOf = (r: ChunkRef): number | null => { const m: Stat | undefined = r.columns[column]?.max; return typeof m === 'number' ? m : null; };
+  for (const r of live) {
+    const m = maxOf(r);
+    if (r.mixed || m === null) continue;
+    const k = keyOf(r);
+    if (!(newest.get(k)! >= m)) newest.set(k, m);
+  }
+  return live.filter((r) => r.mixed || !newest.has(keyOf(r)) || maxOf(r) === newest.get(keyOf(r)));
+}
+
+/** Narrows each chunk's selection to the rows at its partition's greatest value (mixed chunks are kept whole). */
+function keepLastPoints(refs: ChunkRef[], chunks: (ScanChunk | null)[], column: string): void {
+  const keyOf = (r: ChunkRef): string => JSON.stringify(r.key);
+  const rowMax = (c: ScanChunk): number | null => {
+    const col = c.columns.get(column)!;
+    if (col.type !== 'timestamp' && col.type !== 'int32') return null;
+    let best: number | null = null;
+    for (let i = 0; i < c.rows; i++) {
+      const r = c.selection ? c.selection[i]! : i;
+      if (col.valid && ((col.valid[r >>> 3]! >>> (r & 7)) & 1) === 0) continue;
+      const v = col.values[r]!;
+      if (best === null || v > best) best = v;
+    }
+    return best;
+  };
+  const newest = new Map<string, number>();
+  const maxes = chunks.map((c, i) => {
+    if (!c || refs[i]!.mixed) return null;
+    const m = rowMax(c);
+    const k = keyOf(refs[i]!);
+    if (m !== null && !(newest.get(k)! >= m)) newest.set(k, m);
+    return m;
+  });
+  chunks.forEach((c, i) => {
+    if (!c || refs[i]!.mixed) return;
+    const want = newest.get(keyOf(refs[i]!));
+    if (want === undefined) return; // no non-NULL value in the partition: every row stays
+    if (maxes[i] !== want) { chunks[i] = null; return; }
+    const col = c.columns.get(column)!;
+    const values = (col as { values: Float64Array | Int32Array }).values;
+    const kept: number[] = [];
+    for (let j = 0; j < c.rows; j++) {
+      const r = c.selection ? c.selection[j]! : j;
+      if (col.valid && ((col.valid[r >>> 3]! >>> (r & 7)) & 1) === 0) continue;
+      if (values[r] === want) kept.push(r);
+    }
+    chunks[i] = kept.length === 0 ? null : { rows: kept.length, columns: c.columns, selection: Uint32Array.from(kept) };
+  });
 }
 
 export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], options: ScanOptions): Promise<{ chunks: ScanChunk[]; stats: ScanStats }> {
-  const { readsInFlightMax, workers } = options;
+  const { readsInFlightMax, workers, lastBy } = options;
   const schema = snapshot.schema;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const keyIndex = new Map(schema.partitionKey.map((k, i) => [k, i]));
@@ -68,8 +130,13 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
     if (predicates.some((p) => !mayMatchChunk(p, ref, typeOf.get(p.column)!))) { stats.prunedByStats++; continue; }
     live.push(ref);
   }
-  // Filter columns are read even when the select list does not name them.
-  const filterCols = schema.columns.filter((c) => predicates.some((p) => p.column === c.name) && !wanted.some((w) => w.name === c.name));
+  if (lastBy && predicates.length === 0) {
+    const kept = lastPointChunks(live, lastBy);
+    stats.prunedByStats += live.length - kept.length;
+    live.splice(0, live.length, ...kept);
+  }
+  // Filter columns (and the last-point column) are read even when the select list does not name them.
+  const filterCols = schema.columns.filter((c) => (predicates.some((p) => p.column === c.name) || c.name === lastBy) && !wanted.some((w) => w.name === c.name));
   const toRead = [...wanted, ...filterCols];
   let liveRows = 0;
   for (const ref of live) liveRows += ref.rows;
@@ -98,12 +165,16 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
         stats.filterMs += performance.now() - t1;
         if (kept === 0) continue;
       }
-      for (const c of filterCols) columns.delete(c.name);
       const rows = selection ? selection.length : ref.rows;
-      stats.rowsSelected += rows;
       out[i] = { rows, columns, selection };
     }
   };
   await Promise.all(Array.from({ length: Math.min(readsInFlightMax, live.length) }, work));
+  if (lastBy) keepLastPoints(live, out, lastBy);
+  for (const c of out) {
+    if (!c) continue;
+    for (const f of filterCols) c.columns.delete(f.name);
+    stats.rowsSelected += c.rows;
+  }
   return { chunks: out.filter((c): c is ScanChunk => c !== null), stats };
 }

@@ -37,7 +37,7 @@ function canonical(e: unknown): string {
   return JSON.stringify(e, (k, v) => (k === 'alias' || k === 'query_location' ? undefined : v));
 }
 
-function countConjuncts(e: Json | null): number {
+export function countConjuncts(e: Json | null): number {
   if (!e) return 0;
   if (e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND') return (e.children as Json[]).reduce((n, c) => n + countConjuncts(c), 0);
   return 1;

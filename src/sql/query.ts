@@ -19,7 +19,8 @@ import type { ScanChunk, ScanStats } from '../engine/scan.js';
 import { collectScopes, extractPredicates } from './pushdown.js';
 import { aggregate } from '../engine/aggregate.js';
 import { describeKernels } from '../kernels/index.js';
-import { planAggregate } from './aggregate-plan.js';
+import { countConjuncts, planAggregate } from './aggregate-plan.js';
+import { planLastPoint } from './lastpoint-plan.js';
 import { shapeRows } from './engine-aggregate.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
 import { atClauseSelect, printSelect, replaceNodes, scanNode } from './tree.js';
@@ -30,7 +31,8 @@ export interface ScanSource {
   head(dataset: string): Promise<Snapshot | null>;
   snapshot(dataset: string, version?: number): Promise<Snapshot>;
   versionAt(dataset: string, timeMs: number): Promise<number>;
-  scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[]): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
+  /** `lastBy`: only the rows at their partition's greatest value of that column are needed (a last-point query). */
+  scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[], hints?: { lastBy?: string }): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
   /** Dataset names, to say which exist when a query names one that does not. */
   datasets(): Promise<string[]>;
 }
@@ -184,7 +186,9 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
           return rowsCursor(resultColumns, empty.columnTypes(), rows, explain);
         }
       }
-      const { chunks, stats } = await source.scan(snapshot, columns, predicates);
+      // Every WHERE conjunct must be applied in the scan: the newest rows must be the newest of the rows DuckDB keeps.
+      const last = options.engine && options.pushdown && predicates.length === countConjuncts((scope?.where as never) ?? null) ? planLastPoint(shape, snapshot.schema) : null;
+      const { chunks, stats } = await source.scan(snapshot, columns, predicates, last ? { lastBy: last.column } : {});
       scans.push(stats);
       const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks });
       tokens.set(token, name);
