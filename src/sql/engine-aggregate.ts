@@ -10,7 +10,7 @@
 import type { AggValue, GroupResult } from '../engine/aggregate.js';
 import { cmpString } from '../engine/predicate.js';
 import type { AggregatePlan } from './aggregate-plan.js';
-import type { JsonValue, ResultColumn } from './query.js';
+import type { JsonValue, ResultColumn } from './result-types.js';
 
 function formatTimestamp(ms: number): string | null {
   const d = new Date(ms);

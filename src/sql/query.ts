@@ -14,6 +14,7 @@ import type { Snapshot } from '../versions/snapshot.js';
 import { parseQuery } from './parse-tree.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 import { normalizeJson } from './result-json.js';
+import type { JsonValue, ResultColumn } from './result-types.js';
 import type { Predicate } from '../engine/predicate.js';
 import type { ScanChunk, ScanStats } from '../engine/scan.js';
 import { collectScopes, extractPredicates } from './pushdown.js';
@@ -23,6 +24,8 @@ import { countConjuncts, planAggregate } from './aggregate-plan.js';
 import { planLastPoint } from './lastpoint-plan.js';
 import { shapeRows } from './engine-aggregate.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
+import { fillTemplate, placeholderToken, planCache } from './plan-cache.js';
+import type { BoundTemplate, CachedQuery } from './plan-cache.js';
 import { atClauseSelect, printSelect, replaceNodes, scanNode } from './tree.js';
 
 /** What the SQL layer needs from the database below it. */
@@ -37,8 +40,7 @@ export interface ScanSource {
   datasets(): Promise<string[]>;
 }
 
-export interface ResultColumn { name: string; type: string }
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+export type { JsonValue, ResultColumn } from './result-types.js';
 
 export interface QueryResult {
   columns: ResultColumn[];
@@ -140,7 +142,13 @@ async function unknownDataset(source: ScanSource, name: string): Promise<StrataE
 /** Binds the query's dataset references and opens its answer as a cursor. */
 export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: string, options: QueryOptions): Promise<QueryCursor> {
   const t0 = performance.now();
-  const shape = await parseQuery(con, sql);
+  let cached = planCache.get(sql);
+  if (!cached) {
+    cached = { shape: await parseQuery(con, sql), bound: new Map(), engineColumns: new Map() };
+    planCache.set(sql, cached);
+  }
+  const entry = cached;
+  const shape = entry.shape;
   if (shape.tables.length > options.queryDatasetRefsMax) {
     throw new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the query references ${shape.tables.length} tables; queryDatasetRefsMax = ${options.queryDatasetRefsMax}`, { limit: 'queryDatasetRefsMax' });
   }
@@ -150,7 +158,7 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
   const scans: ScanStats[] = [];
   const t1 = performance.now();
   try {
-    const swap = new Map<object, unknown>();
+    const bindings: { ref: TableRef; token: string }[] = [];
     const root = shape.parsed.counterpart.get(shape.root as object)!;
     for (const ref of shape.tables) {
       const name = ref.table.toLowerCase();
@@ -172,18 +180,14 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
         const wanted = snapshot.schema.columns.filter((c) => plan.columns.includes(c.name));
         const { chunks, stats } = await source.scan(snapshot, wanted, predicates);
         const groups = aggregate(chunks, plan.keys, plan.aggs);
-        const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks: [] });
-        tokens.set(token, name);
         const t2 = performance.now();
-        const node = await scanNode(con, scanFunctionName, ref.lossless as { [k: string]: unknown }, token);
-        const empty = await runPrepared(con, await printSelect(con, replaceNodes(root, new Map([[ref.lossless, node]]))), tokens);
-        const resultColumns = empty.columnNames().map((n, i) => ({ name: n, type: empty.columnTypes()[i]!.toString() }));
-        const rows = groups && shapeRows(plan, groups, resultColumns);
+        const typed = await engineColumns(con, entry, root, ref, snapshot, tokens);
+        const rows = groups && shapeRows(plan, groups, typed.columns);
         if (rows) {
           release();
           if (rows.length > options.resultRowsMax) throw limitError(options);
           const explain = { path: 'engine-aggregate', scans: [stats], parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: performance.now() - t2, kernels: describeKernels() };
-          return rowsCursor(resultColumns, empty.columnTypes(), rows, explain);
+          return rowsCursor(typed.columns, typed.types, rows, explain);
         }
       }
       // Every WHERE conjunct must be applied in the scan: the newest rows must be the newest of the rows DuckDB keeps.
@@ -192,9 +196,9 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
       scans.push(stats);
       const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks });
       tokens.set(token, name);
-      swap.set(ref.lossless, await scanNode(con, scanFunctionName, ref.lossless as { [k: string]: unknown }, token));
+      bindings.push({ ref, token });
     }
-    const bound = await printSelect(con, replaceNodes(root, swap));
+    const bound = fillTemplate(await boundTemplate(con, entry, root, bindings.map((b) => b.ref)), bindings.map((b) => b.token));
     const t2 = performance.now();
     const prepared = await prepare(con, bound, tokens);
     let result;
@@ -229,6 +233,41 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
     if (isStrataError(e)) throw e;
     throw duckError(e, tokens);
   }
+}
+
+/** The query printed with each bound reference replaced by a scan of a placeholder token (cached per text). */
+async function boundTemplate(con: DuckDBConnection, entry: CachedQuery, root: unknown, refs: TableRef[]): Promise<BoundTemplate> {
+  const key = refs.map((r) => shapeIndex(entry, r)).join(',');
+  const hit = entry.bound.get(key);
+  if (hit) return hit;
+  const placeholders = refs.map(() => placeholderToken());
+  const swap = new Map<object, unknown>();
+  for (const [i, ref] of refs.entries()) swap.set(ref.lossless, await scanNode(con, scanFunctionName, ref.lossless as { [k: string]: unknown }, placeholders[i]!));
+  const t = { text: await printSelect(con, replaceNodes(root, swap)), placeholders };
+  entry.bound.set(key, t);
+  return t;
+}
+
+function shapeIndex(entry: CachedQuery, ref: TableRef): number {
+  return entry.shape.tables.indexOf(ref);
+}
+
+/**
+ * An engine answer's column names and types: DuckDB runs the same query over
+ * an empty scan of the dataset's schema once per text and schema.
+ */
+async function engineColumns(con: DuckDBConnection, entry: CachedQuery, root: unknown, ref: TableRef, snapshot: Snapshot, tokens: Map<string, string>): Promise<{ columns: ResultColumn[]; types: DuckDBType[] }> {
+  const key = JSON.stringify(snapshot.schema.columns);
+  const hit = entry.engineColumns.get(key);
+  if (hit) return hit;
+  const token = registerScan({ dataset: snapshot.dataset, version: snapshot.version, columns: snapshot.schema.columns, chunks: [] });
+  tokens.set(token, snapshot.dataset);
+  const template = await boundTemplate(con, entry, root, [ref]);
+  const empty = await runPrepared(con, fillTemplate(template, [token]), tokens);
+  const types = empty.columnTypes();
+  const typed = { columns: empty.columnNames().map((n, i) => ({ name: n, type: types[i]!.toString() })), types };
+  entry.engineColumns.set(key, typed);
+  return typed;
 }
 
 function rowsCursor(columns: ResultColumn[], types: DuckDBType[], rows: JsonValue[][], explain: QueryExplain): QueryCursor {

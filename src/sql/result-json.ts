@@ -6,7 +6,7 @@
  */
 import { DuckDBTypeId } from '@duckdb/node-api';
 import type { DuckDBType } from '@duckdb/node-api';
-import type { JsonValue } from './query.js';
+import type { JsonValue } from './result-types.js';
 
 const exactAsString = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT, DuckDBTypeId.DECIMAL]);
 

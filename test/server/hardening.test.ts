@@ -248,8 +248,9 @@ describe('SQL odds and ends', () => {
     }
   });
 
-  it('tells /health nothing about the deployment, and names process metrics once', async () => {
-    expect(await (await fetch(`${s.base}/health`)).json()).toEqual({ status: 'ok' });
+  it('tells /health nothing about the deployment but which kernels run, and names process metrics once', async () => {
+    // No version, path, store or host: only whether the native or the TypeScript kernels answer.
+    expect(await (await fetch(`${s.base}/health`)).json()).toEqual({ status: 'ok', kernels: expect.stringMatching(/^(native|typescript)$/) });
     const metrics = await (await fetch(`${s.base}/metrics`)).text();
     expect(metrics).toMatch(/^strata_process_cpu_user_seconds_total /m);
     expect(metrics).not.toMatch(/strata_process_process_/);

@@ -1,0 +1,50 @@
+/**
+ * What a query costs before any data is read (parsing in DuckDB, printing
+ * the bound tree, typing an engine answer's columns) depends only on its
+ * text and the dataset's schema, so it is kept, per text, in a small LRU.
+ * Bound text is kept with placeholder tokens: random per entry, so no
+ * user's text can contain them, and each run substitutes its own scans'.
+ */
+import { randomBytes } from 'node:crypto';
+import type { DuckDBType } from '@duckdb/node-api';
+import type { QueryShape } from './parse-tree.js';
+import type { ResultColumn } from './result-types.js';
+
+export class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) { this.map.delete(key); this.map.set(key, v); }
+    return v;
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+}
+
+/** Bound SQL with placeholders where the scans' tokens go. */
+export interface BoundTemplate { text: string; placeholders: string[] }
+
+export interface CachedQuery {
+  shape: QueryShape;
+  /** By the datasets' schemas and versions bound (key: schemaKey). */
+  bound: Map<string, BoundTemplate>;
+  /** An engine answer's column names and DuckDB types, by schemaKey. */
+  engineColumns: Map<string, { columns: ResultColumn[]; types: DuckDBType[] }>;
+}
+
+export const planCache = new Lru<string, CachedQuery>(256);
+
+export function placeholderToken(): string {
+  return randomBytes(12).toString('hex');
+}
+
+/** The template's text with each placeholder replaced by a real token. */
+export function fillTemplate(t: BoundTemplate, tokens: string[]): string {
+  let text = t.text;
+  t.placeholders.forEach((p, i) => { text = text.split(p).join(tokens[i]!); });
+  return text;
+}
