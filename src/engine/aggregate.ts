@@ -10,7 +10,6 @@
  * if any value is), and a sum or avg over no values is NULL.
  */
 import type { ColumnValues } from '../chunk/column.js';
-import { isValid } from '../chunk/column.js';
 import type { ColumnType } from '../schema/schema.js';
 import { Agg, aggI64RowsMax, kernels } from '../kernels/index.js';
 import type { ScanChunk } from './scan.js';
@@ -66,32 +65,72 @@ function nextBoundary(b: number, unit: TruncUnit): number {
   return d.getTime();
 }
 
-/** Per-row local key ids of one chunk for one key (-1 never used: NULL gets its own id). */
+const fixedUnitMs: Partial<Record<TruncUnit, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: dayMs, week: 7 * dayMs };
+/** ISO weeks start on Monday; 1970-01-01 was a Thursday, so weeks are counted from Monday 1969-12-29. */
+const weekOriginMs = -3 * dayMs;
+
+/** Time buckets of the selected rows (values of NULL rows are meaningless; the caller skips them). */
+function bucketsOf(spec: KeySpec & { kind: 'trunc' | 'bucket' }, values: Float64Array, sel: Uint32Array | null, n: number): Float64Array {
+  const out = new Float64Array(n);
+  const width = spec.kind === 'bucket' ? spec.widthMs : fixedUnitMs[spec.unit];
+  if (width !== undefined) {
+    const origin = spec.kind === 'bucket' ? spec.originMs : spec.unit === 'week' ? weekOriginMs : 0;
+    kernels().bucketF64(values, sel, n, width, origin, out);
+    return out;
+  }
+  // Months, quarters and years have no fixed width: truncate once per run of rows in the same bucket.
+  const unit = (spec as { unit: TruncUnit }).unit;
+  let lo = Infinity; let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[sel ? sel[i]! : i]!;
+    if (!(v >= lo && v < hi)) { lo = truncate(v, unit); hi = nextBoundary(lo, unit); }
+    out[i] = lo;
+  }
+  return out;
+}
+
+/** Per-row local key ids of one chunk for one key (NULL gets its own id). */
 function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: number, values: KeyValue[], inexact: { found: boolean }): Int32Array {
   const ids = new Int32Array(n);
-  const row = (i: number): number => (sel ? sel[i]! : i);
+  const valid = col.valid;
   if (spec.kind === 'column' && col.type === 'string') {
+    // A partition key column holds one value per chunk: nothing to look up.
+    if (valid === null && col.dict.length === 1) { values.push(col.dict[0]!); return ids; }
     const map = new Int32Array(col.dict.length + 1).fill(-1);
+    const codes = col.codes; const nullCode = col.dict.length;
     for (let i = 0; i < n; i++) {
-      const r = row(i);
-      const code = isValid(col.valid, r) ? col.codes[r]! : col.dict.length;
+      const r = sel ? sel[i]! : i;
+      const code = valid === null || ((valid[r >>> 3]! >>> (r & 7)) & 1) === 1 ? codes[r]! : nullCode;
       let id = map[code]!;
-      if (id < 0) { id = values.length; map[code] = id; values.push(code === col.dict.length ? null : col.dict[code]!); }
+      if (id < 0) { id = values.length; map[code] = id; values.push(code === nullCode ? null : col.dict[code]!); }
       ids[i] = id;
     }
     return ids;
   }
-  const seen = new Map<number | string, number>();
-  let words: Int32Array | undefined;
-  let lastRaw = NaN; let lastId = -1; let lastLo = Infinity; let lastHi = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const r = row(i);
-    if (!isValid(col.valid, r)) {
-      let id = seen.get('null');
-      if (id === undefined) { id = values.length; seen.set('null', id); values.push(null); }
+  let nullId = -1;
+  const isNull = (r: number): boolean => valid !== null && ((valid[r >>> 3]! >>> (r & 7)) & 1) === 0;
+  const nullIdOf = (): number => { if (nullId < 0) { nullId = values.length; values.push(null); } return nullId; };
+  if (spec.kind !== 'column' && col.type === 'timestamp') {
+    const buckets = bucketsOf(spec, col.values, sel, n);
+    const seen = new Map<number, number>();
+    let last = NaN; let lastId = -1;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && isNull(sel ? sel[i]! : i)) { ids[i] = nullIdOf(); continue; }
+      const b = buckets[i]!;
+      if (b === last) { ids[i] = lastId; continue; }
+      let id = seen.get(b);
+      if (id === undefined) { id = values.length; seen.set(b, id); values.push(b); }
+      last = b; lastId = id;
       ids[i] = id;
-      continue;
     }
+    return ids;
+  }
+  const seen = new Map<number, number>();
+  let words: Int32Array | undefined;
+  let lastRaw = NaN; let lastId = -1;
+  for (let i = 0; i < n; i++) {
+    const r = sel ? sel[i]! : i;
+    if (isNull(r)) { ids[i] = nullIdOf(); continue; }
     let v: number;
     if (col.type === 'int64') {
       words ??= new Int32Array(col.values.buffer, col.values.byteOffset, col.length * 2);
@@ -100,17 +139,6 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
       if (!Number.isSafeInteger(v)) { inexact.found = true; return ids; }
     } else if (col.type === 'string') throw new Error('unsupported key type');
     else v = col.values[r]!;
-    if (spec.kind !== 'column') {
-      // Sorted time columns repeat buckets in runs: reuse the last bucket while the value stays inside it.
-      if (v >= lastLo && v < lastHi) { ids[i] = lastId; continue; }
-      const b = spec.kind === 'trunc' ? truncate(v, spec.unit) : spec.originMs + Math.floor((v - spec.originMs) / spec.widthMs) * spec.widthMs;
-      let id = seen.get(b);
-      if (id === undefined) { id = values.length; seen.set(b, id); values.push(b); }
-      lastId = id; lastLo = b;
-      lastHi = spec.kind === 'bucket' ? b + spec.widthMs : nextBoundary(b, spec.unit);
-      ids[i] = id;
-      continue;
-    }
     if (v === lastRaw) { ids[i] = lastId; continue; }
     let id = seen.get(v);
     if (id === undefined) { id = values.length; seen.set(v, id); values.push(col.type === 'bool' ? v === 1 : v); }
@@ -120,7 +148,6 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
   return ids;
 }
 
-/** Per-group state of one aggregate, in typed arrays the kernels write; grown as groups appear. */
 class Accumulators {
   count: Float64Array = new Float64Array(16);
   state: Float64Array = new Float64Array(16);
@@ -159,6 +186,24 @@ class Accumulators {
   }
 }
 
+/** Each row's chunk-local composite key: ids of key 0 in the most significant place. */
+function combineKeys(ids: Int32Array[], radices: number[], n: number): Int32Array {
+  if (ids.length === 1) return ids[0]!.slice(0, n);
+  const out = new Int32Array(n);
+  const a = ids[0]!;
+  if (ids.length === 2) {
+    const b = ids[1]!; const r = radices[1]!;
+    for (let i = 0; i < n; i++) out[i] = a[i]! * r + b[i]!;
+    return out;
+  }
+  out.set(a.subarray(0, n));
+  for (let k = 1; k < ids.length; k++) {
+    const b = ids[k]!; const r = radices[k]!;
+    for (let i = 0; i < n; i++) out[i] = out[i]! * r + b[i]!;
+  }
+  return out;
+}
+
 export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[], aggs: readonly AggSpec[]): GroupResult | null {
   const k = kernels();
   const groupKeys: KeyValue[][] = [];
@@ -182,30 +227,29 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
         return { ids: localIds(spec, chunk.columns.get(spec.column)!, sel, n, values, inexact), values };
       });
       if (inexact.found) return null;
-      global = new Int32Array(n);
-      // Chunk-local groups: a dense table when the keys' cardinalities allow, a Map otherwise.
+      global = combineKeys(perKey.map((pk) => pk.ids), perKey.map((pk) => pk.values.length + 1), n);
+      // Chunk-local groups -> global groups: a dense table when the keys' cardinalities allow, a Map otherwise.
       let product = 1;
       for (const pk of perKey) product *= pk.values.length + 1;
       const dense = product <= 1 << 20 ? new Int32Array(product).fill(-1) : null;
       const sparse = dense ? null : new Map<number, number>();
-      const ids0 = perKey[0]!.ids;
-      const ids1 = perKey.length > 1 ? perKey[1]!.ids : null;
-      const radix1 = perKey.length > 1 ? perKey[1]!.values.length + 1 : 0;
-      for (let i = 0; i < n; i++) {
-        let composite: number;
-        if (perKey.length === 1) composite = ids0[i]!;
-        else if (perKey.length === 2) composite = ids0[i]! * radix1 + ids1![i]!;
-        else { composite = 0; for (let j = 0; j < perKey.length; j++) composite = composite * (perKey[j]!.values.length + 1) + perKey[j]!.ids[i]!; }
+      const lookup = (composite: number, i: number): number => {
         let g = dense ? dense[composite]! : (sparse!.get(composite) ?? -1);
-        if (g < 0) {
-          const keyVals = perKey.map((pk) => pk.values[pk.ids[i]!]!);
-          const name = JSON.stringify(keyVals);
-          let found = groupIndex.get(name);
-          if (found === undefined) { found = addGroup(keyVals); groupIndex.set(name, found); }
-          g = found;
-          if (dense) dense[composite] = g; else sparse!.set(composite, g);
-        }
-        global[i] = g;
+        if (g >= 0) return g;
+        const keyVals = perKey.map((pk) => pk.values[pk.ids[i]!]!);
+        const name = JSON.stringify(keyVals);
+        let found = groupIndex.get(name);
+        if (found === undefined) { found = addGroup(keyVals); groupIndex.set(name, found); }
+        g = found;
+        if (dense) dense[composite] = g; else sparse!.set(composite, g);
+        return g;
+      };
+      let lastComposite = -1; let lastGroup = -1;
+      for (let i = 0; i < n; i++) {
+        const c = global[i]!;
+        // Sorted chunks repeat groups in runs.
+        if (c !== lastComposite) { lastComposite = c; lastGroup = lookup(c, i); }
+        global[i] = lastGroup;
       }
     }
     const groups = groupKeys.length;

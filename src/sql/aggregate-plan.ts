@@ -128,6 +128,11 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
       if (g.class === 'CONSTANT' && typeof (g.value as Json).value === 'number') {
         const o = outputs[Number((g.value as Json).value) - 1];
         if (o?.kind === 'key') k = o.index;
+      } else if (g.class === 'COLUMN_REF' && (g.column_names as string[]).length === 1 && !typeOf.has((g.column_names as string[])[0]!.toLowerCase())) {
+        // A name that is no column of the dataset: DuckDB binds it to a select item's alias.
+        const name = (g.column_names as string[])[0]!.toLowerCase();
+        const o = outputs[select.findIndex((item) => String(item.alias).toLowerCase() === name)];
+        if (o?.kind === 'key') k = o.index;
       } else k = keyExprs.indexOf(canonical(g));
       if (k < 0) return null;
       covered.add(k);

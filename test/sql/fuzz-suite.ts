@@ -88,7 +88,9 @@ function genQuery(rand: () => number): string {
   const from = v === versions && rand() < 0.5 ? 't' : `t AT (VERSION => ${v})`;
   const unit = pick(['minute', 'hour', 'day', 'week', 'month', 'year']);
   const width = pick(['90 minutes', '6 hours', '1 day', '2 days', '1 week']);
-  switch (int(0, 9)) {
+  switch (int(0, 11)) {
+    case 10: return `SELECT date_trunc('${unit}', ts) AS h, host, count(*), avg(f), max(i64) FROM ${from} ${where} GROUP BY h, host ORDER BY h, host NULLS FIRST`;
+    case 11: return `SELECT date_trunc('${unit}', ts) AS ts, count(*) FROM ${from} ${where} GROUP BY ts ORDER BY 2, 1 LIMIT 7`;
     case 8: return `SELECT i64, count(*), sum(i32), max(f) FROM ${from} ${where} GROUP BY i64 ORDER BY 2 DESC, 1 LIMIT ${int(1, 8)}`;
     case 9: return `SELECT ok, sum(i64), avg(i64), max(i64), min(i64), count(i64) FROM ${from} ${where} GROUP BY ok ORDER BY ok`;
     case 0: return `SELECT count(*), count(f), count(DISTINCT host) FROM ${from} ${where}`;

@@ -1,0 +1,34 @@
+// Profiling aid: loads TSBS cpu rows (STRATA_PROFILE_HOSTS x 10,000 intervals)
+// into a fresh local store, then runs one TSBS query type repeatedly, printing
+// each run's time and EXPLAIN. Run under `node --cpu-prof` to see where a
+// query's time goes: node bench/profile-query.js double-groupby-1
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Strata, parseColumns } from '../dist/index.js';
+import { cpuBatches, random, startMs, stepMs, strataSchema, tagValues } from './tsbs/generate.js';
+import { batchToIpc } from './tsbs/load.js';
+import { makeQuery } from './tsbs/queries.js';
+
+const type = process.argv[2] ?? 'double-groupby-1';
+const hosts = Number(process.env.STRATA_PROFILE_HOSTS ?? 100);
+const intervals = 10_000;
+const dir = mkdtempSync(path.join(tmpdir(), 'strata-profile-'));
+const db = await Strata.open({ store: dir, threads: 2 });
+try {
+  await db.createDataset('cpu', { columns: parseColumns(strataSchema), partitionKey: ['hostname'], sortKey: ['time'] });
+  const values = tagValues(hosts);
+  let seq = 0;
+  for (const batch of cpuBatches({ hosts, intervals, hostsPerBatch: 100, seed: 1 })) await db.ingest('cpu', batchToIpc(batch, values), 'arrow', { writer: 'p', seq: ++seq });
+  const rand = random(7);
+  for (let i = 0; i < Number(process.env.STRATA_PROFILE_RUNS ?? 10); i++) {
+    const { sql } = makeQuery(type, { rand, hosts, firstMs: startMs, endMs: startMs + intervals * stepMs });
+    const t = performance.now();
+    const r = await db.sql(sql);
+    const s = r.explain.scans[0];
+    console.log(`${(performance.now() - t).toFixed(1)} ms ${r.explain.path} scan ${r.explain.scanMs.toFixed(1)} (read ${s?.readMs.toFixed(1)}, filter ${s?.filterMs.toFixed(1)}, rows ${s?.rowsSelected}) duckdb ${r.explain.duckdbMs.toFixed(1)}`);
+  }
+} finally {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
