@@ -3,14 +3,14 @@
 // CSV ingest and into a DuckDB native table, then 20 query shapes run on both
 // with every answer compared. Medians of the timed runs after a warm-up.
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Strata, parseColumns } from '../dist/index.js';
 import { compareRows } from './tsbs/compare.js';
 
-const parquet = createRequire(import.meta.url).resolve('vega-datasets/data/flights-3m.parquet');
+const parquet = fileURLToPath(new URL('../node_modules/vega-datasets/data/flights-3m.parquet', import.meta.url));
 
 export const flightQueries = [
   ['filtered count, int64 ranges', "select count(*) from flights where delay > 120 and distance between 500 and 1500"],

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCassandra } from './cassandra.js';
 import { benchFilodb, filodbMarkdown } from './filodb/index.js';
+import { benchFlights, flightsMarkdown } from './flights.js';
 import { benchHttp } from './http.js';
 import { benchIngest } from './ingest.js';
-import { benchKernels } from './kernels.js';
+import { benchKernels, kernelsMarkdown } from './kernels.js';
 import { benchHistory, benchHttpStream, benchStream, historyMarkdown, httpStreamMarkdown, streamMarkdown } from './stream.js';
 import { benchTsbs, tsbsMarkdown } from './tsbs/index.js';
 
@@ -48,6 +49,8 @@ log('history done');
 const kernels = await benchKernels();
 log('kernels done');
 const tsbs = await benchTsbs({ ...tsbsOptions, log });
+const flights = await benchFlights({ runs: env('STRATA_BENCH_FLIGHTS_RUNS', 5), log });
+log('flights done');
 const http = await benchHttp({ mixedSeconds: Number(process.env.STRATA_BENCH_HTTP_MIXED_SECONDS ?? 60) });
 log('http done');
 const results = {
@@ -60,6 +63,7 @@ const results = {
   history,
   kernels,
   tsbs,
+  flights,
   filodb,
   http,
   seconds: Math.round((performance.now() - started) / 1000),
@@ -83,13 +87,9 @@ const md = [
   streamMarkdown(stream),
   httpStreamMarkdown(httpStream),
   historyMarkdown(history),
-  '## Kernels (benny, ops/s; one op = 65,536 rows)',
-  '',
-  '| kernel | ops/s | M rows/s | ± % |',
-  '|---|---:|---:|---:|',
-  ...Object.values(kernels).flat().map((r) => `| ${r.name} | ${f0(r.opsPerSec)} | ${(r.rowsPerSec / 1e6).toFixed(0)} | ${r.margin.toFixed(1)} |`),
-  '',
+  ...kernelsMarkdown(kernels),
   tsbsMarkdown(tsbs),
+  ...flightsMarkdown(flights),
   filodbMarkdown(filodb),
   '## HTTP (a real server on 127.0.0.1 in the same process)',
   '',

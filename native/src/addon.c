@@ -201,6 +201,10 @@ static napi_value js_hash(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Plain loops for the benchmarks (baseline.c). */
+napi_value baseline_filter_gt(napi_env env, napi_callback_info info);
+napi_value baseline_group_sum(napi_env env, napi_callback_info info);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "lz4FrameDecode", NULL, js_lz4, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -216,6 +220,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "aggI64", NULL, js_agg_i64, NULL, NULL, NULL, napi_enumerable, NULL },
     { "bucketF64", NULL, js_bucket, NULL, NULL, NULL, napi_enumerable, NULL },
     { "hashStrings", NULL, js_hash, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "baselineFilterGt", NULL, baseline_filter_gt, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "baselineGroupSum", NULL, baseline_group_sum, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   napi_value isa;

@@ -8,9 +8,9 @@
  */
 import type { AggFn, AggSpec, KeySpec, TruncUnit } from '../engine/aggregate.js';
 import type { DatasetSchema } from '../schema/schema.js';
+import type { Node } from './nodes.js';
+import { constantNumber, countConjuncts, isCast, isColumnRef, isConstant, isFunction, isSelect, isStar } from './nodes.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
-
-type Json = { [k: string]: unknown };
 
 export type Output = { kind: 'key'; index: number } | { kind: 'agg'; index: number };
 
@@ -37,63 +37,55 @@ function canonical(e: unknown): string {
   return JSON.stringify(e, (k, v) => (k === 'alias' || k === 'query_location' ? undefined : v));
 }
 
-export function countConjuncts(e: Json | null): number {
-  if (!e) return 0;
-  if (e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND') return (e.children as Json[]).reduce((n, c) => n + countConjuncts(c), 0);
-  return 1;
-}
-
 function intervalMs(text: string): number | null {
   const m = /^\s*(\d+)\s*(second|minute|hour|day|week)s?\s*$/i.exec(text);
   return m ? Number(m[1]) * fixedUnitsMs[m[2]!.toLowerCase()]! : null;
 }
 
 export function planAggregate(shape: QueryShape, schema: DatasetSchema): AggregatePlan | null {
-  const root = shape.root as Json;
-  if (shape.tables.length !== 1 || root.type !== 'SELECT_NODE' || shape.cteNames.size > 0) return null;
+  const root = shape.root;
+  if (shape.tables.length !== 1 || !isSelect(root) || shape.cteNames.size > 0) return null;
   const ref = shape.tables[0]!;
   if (root.from_table !== ref.node || root.having || root.qualify || root.sample) return null;
-  const sets = root.group_sets as unknown[] | undefined;
-  if (sets && sets.length > 1) return null;
+  if (root.group_sets && root.group_sets.length > 1) return null;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const names = new Set([ref.table.toLowerCase(), ref.alias.toLowerCase()].filter((n) => n !== ''));
   const columnOf = (e: unknown): string | null => {
-    const n = e as Json;
-    if (!n || n.class !== 'COLUMN_REF') return null;
-    const parts = (n.column_names as string[]).map((p) => p.toLowerCase());
+    if (!isColumnRef(e)) return null;
+    const parts = e.column_names.map((p) => p.toLowerCase());
     if (parts.length === 2 && !names.has(parts[0]!)) return null;
     const c = parts[parts.length - 1]!;
     return parts.length <= 2 && typeOf.has(c) ? c : null;
   };
 
-  const keyOf = (e: Json): KeySpec | null => {
+  const keyOf = (e: Node): KeySpec | null => {
     const col = columnOf(e);
     if (col) {
       // Double keys stay with DuckDB (its grouping of -0 and NaN is its own).
       const type = typeOf.get(col)!;
       return type === 'float64' ? null : { kind: 'column', column: col, type };
     }
-    if (e.class !== 'FUNCTION' || e.distinct || e.filter) return null;
-    const args = e.children as Json[];
+    if (!isFunction(e) || e.distinct || e.filter) return null;
+    const args = e.children;
     if (args.length !== 2) return null;
     const tcol = columnOf(args[1]);
     if (!tcol || typeOf.get(tcol) !== 'timestamp') return null;
     const a0 = args[0]!;
-    if (e.function_name === 'date_trunc' && a0.class === 'CONSTANT') {
-      const unit = String((a0.value as Json).value).toLowerCase() as TruncUnit;
+    if (e.function_name === 'date_trunc' && isConstant(a0)) {
+      const unit = String(a0.value.value).toLowerCase() as TruncUnit;
       return truncUnits.includes(unit) ? { kind: 'trunc', column: tcol, unit } : null;
     }
-    if (e.function_name === 'time_bucket' && a0.class === 'CAST' && (a0.cast_type as Json).id === 'INTERVAL' && (a0.child as Json).class === 'CONSTANT') {
-      const width = intervalMs(String(((a0.child as Json).value as Json).value));
+    if (e.function_name === 'time_bucket' && isCast(a0) && a0.cast_type.id === 'INTERVAL' && isConstant(a0.child)) {
+      const width = intervalMs(String(a0.child.value.value));
       return width ? { kind: 'bucket', column: tcol, widthMs: width, originMs: bucketOriginMs } : null;
     }
     return null;
   };
 
-  const aggOf = (e: Json): AggSpec | null => {
-    if (e.class !== 'FUNCTION' || e.distinct || e.filter || ((e.order_bys as Json)?.orders as unknown[] | undefined)?.length) return null;
-    const fn = String(e.function_name) as AggFn;
-    const args = e.children as Json[];
+  const aggOf = (e: Node): AggSpec | null => {
+    if (!isFunction(e) || e.distinct || e.filter || e.order_bys?.orders?.length) return null;
+    const fn = e.function_name as AggFn;
+    const args = e.children;
     if (fn === 'count_star' && args.length === 0) return { fn, column: null, type: null };
     if (!['count', 'sum', 'avg', 'min', 'max'].includes(fn) || args.length !== 1) return null;
     const col = columnOf(args[0]);
@@ -105,7 +97,8 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
   };
 
   const keys: KeySpec[] = []; const keyExprs: string[] = []; const aggs: AggSpec[] = []; const outputs: Output[] = [];
-  const select = root.select_list as Json[];
+  const select = root.select_list;
+  const aliasOf = (item: Node): string => String(item.alias ?? '').toLowerCase();
   for (const item of select) {
     const agg = aggOf(item);
     if (agg) { outputs.push({ kind: 'agg', index: aggs.length }); aggs.push(agg); continue; }
@@ -117,7 +110,7 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
   }
   if (aggs.length === 0 || keys.length > 3) return null;
   // GROUP BY must be exactly the key items (or ALL).
-  const groups = (root.group_expressions as Json[]) ?? [];
+  const groups = root.group_expressions ?? [];
   if (root.aggregate_handling === 'FORCE_AGGREGATES') {
     if (groups.length > 0) return null;
   } else {
@@ -125,13 +118,13 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
     const covered = new Set<number>();
     for (const g of groups) {
       let k = -1;
-      if (g.class === 'CONSTANT' && typeof (g.value as Json).value === 'number') {
-        const o = outputs[Number((g.value as Json).value) - 1];
+      const position = constantNumber(g);
+      if (position !== null) {
+        const o = outputs[position - 1];
         if (o?.kind === 'key') k = o.index;
-      } else if (g.class === 'COLUMN_REF' && (g.column_names as string[]).length === 1 && !typeOf.has((g.column_names as string[])[0]!.toLowerCase())) {
+      } else if (isColumnRef(g) && g.column_names.length === 1 && !typeOf.has(g.column_names[0]!.toLowerCase())) {
         // A name that is no column of the dataset: DuckDB binds it to a select item's alias.
-        const name = (g.column_names as string[])[0]!.toLowerCase();
-        const o = outputs[select.findIndex((item) => String(item.alias).toLowerCase() === name)];
+        const o = outputs[select.findIndex((item) => aliasOf(item) === g.column_names[0]!.toLowerCase())];
         if (o?.kind === 'key') k = o.index;
       } else k = keyExprs.indexOf(canonical(g));
       if (k < 0) return null;
@@ -141,29 +134,30 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
   }
   let limit: number | null = null;
   const order: AggregatePlan['order'] = [];
-  for (const m of (root.modifiers as Json[]) ?? []) {
+  for (const m of root.modifiers ?? []) {
     if (m.type === 'LIMIT_MODIFIER') {
-      const l = m.limit as Json | null;
-      if (m.offset || !l || l.class !== 'CONSTANT' || typeof (l.value as Json).value !== 'number') return null;
-      limit = Number((l.value as Json).value);
+      const l = constantNumber(m.limit);
+      if (m.offset || l === null) return null;
+      limit = l;
     } else if (m.type === 'ORDER_MODIFIER') {
-      for (const o of m.orders as Json[]) {
+      for (const o of m.orders) {
         const desc = o.type === 'DESCENDING';
         const nullsFirst = o.null_order === 'NULLS_FIRST' || o.null_order === 'NULLS FIRST';
-        const e = o.expression as Json;
-        if (e.class === 'STAR' && e.columns === true && !e.expr) { outputs.forEach((_, i) => order.push({ output: i, desc, nullsFirst })); continue; }
+        const e = o.expression;
+        if (isStar(e) && e.columns === true && !e.expr) { outputs.forEach((_, i) => order.push({ output: i, desc, nullsFirst })); continue; }
         let out = -1;
-        if (e.class === 'CONSTANT' && typeof (e.value as Json).value === 'number') out = Number((e.value as Json).value) - 1;
-        else if (e.class === 'COLUMN_REF' && (e.column_names as string[]).length === 1) {
-          const name = (e.column_names as string[])[0]!.toLowerCase();
-          out = select.findIndex((s) => String(s.alias).toLowerCase() === name);
-          if (out < 0) out = select.findIndex((s) => s.alias === '' && columnOf(s) === name);
-        } else out = select.findIndex((s) => canonical(s) === canonical(e));
+        const position = constantNumber(e);
+        if (position !== null) out = position - 1;
+        else if (isColumnRef(e) && e.column_names.length === 1) {
+          const name = e.column_names[0]!.toLowerCase();
+          out = select.findIndex((item) => aliasOf(item) === name);
+          if (out < 0) out = select.findIndex((item) => aliasOf(item) === '' && columnOf(item) === name);
+        } else out = select.findIndex((item) => canonical(item) === canonical(e));
         if (out < 0 || out >= outputs.length) return null;
         order.push({ output: out, desc, nullsFirst });
       }
     } else return null;
   }
   const columns = [...new Set([...keys.map((k) => k.column), ...aggs.flatMap((a) => (a.column ? [a.column] : []))])];
-  return { ref, keys, aggs, outputs, order, limit, columns, conjuncts: countConjuncts((root.where_clause as Json | null) ?? null) };
+  return { ref, keys, aggs, outputs, order, limit, columns, conjuncts: countConjuncts(root.where_clause ?? null) };
 }

@@ -8,9 +8,8 @@
  * answer is the one it would give over all of them.
  */
 import type { DatasetSchema } from '../schema/schema.js';
+import { isColumnRef, isSelect, isStar } from './nodes.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
-
-type Json = { [k: string]: unknown };
 
 export interface LastPointPlan {
   ref: TableRef;
@@ -19,34 +18,30 @@ export interface LastPointPlan {
 }
 
 export function planLastPoint(shape: QueryShape, schema: DatasetSchema): LastPointPlan | null {
-  const root = shape.root as Json;
-  if (shape.tables.length !== 1 || root.type !== 'SELECT_NODE' || shape.cteNames.size > 0) return null;
+  const root = shape.root;
+  if (shape.tables.length !== 1 || !isSelect(root) || shape.cteNames.size > 0) return null;
   const ref = shape.tables[0]!;
-  if (root.from_table !== ref.node || root.having || root.qualify || root.sample || ((root.group_expressions as unknown[]) ?? []).length > 0) return null;
+  if (root.from_table !== ref.node || root.having || root.qualify || root.sample || (root.group_expressions ?? []).length > 0) return null;
   // Plain columns only: a window function or aggregate in the select list would see the narrowed rows.
-  if (!(root.select_list as Json[]).every((e) => e.class === 'COLUMN_REF' || (e.class === 'STAR' && !e.expr && !(e.columns === true)))) return null;
+  if (!root.select_list.every((e) => isColumnRef(e) || (isStar(e) && !e.expr && !e.columns))) return null;
   const key = schema.partitionKey;
   if (key.length === 0) return null;
   const names = new Set([ref.table.toLowerCase(), ref.alias.toLowerCase()].filter((n) => n !== ''));
   const columnOf = (e: unknown): string | null => {
-    const n = e as Json;
-    if (!n || n.class !== 'COLUMN_REF') return null;
-    const parts = (n.column_names as string[]).map((p) => p.toLowerCase());
+    if (!isColumnRef(e)) return null;
+    const parts = e.column_names.map((p) => p.toLowerCase());
     if (parts.length > 2 || (parts.length === 2 && !names.has(parts[0]!))) return null;
     return parts[parts.length - 1]!;
   };
-  const mods = (root.modifiers as Json[]) ?? [];
+  const mods = root.modifiers ?? [];
   const distinct = mods.find((m) => m.type === 'DISTINCT_MODIFIER');
   const order = mods.find((m) => m.type === 'ORDER_MODIFIER');
   if (!distinct || !order || mods.some((m) => m.type !== 'DISTINCT_MODIFIER' && m.type !== 'ORDER_MODIFIER' && m.type !== 'LIMIT_MODIFIER')) return null;
-  const on = ((distinct.distinct_on_targets as unknown[]) ?? []).map(columnOf);
+  const on = (distinct.distinct_on_targets ?? []).map(columnOf);
   if (on.length !== key.length || !key.every((k) => on.includes(k))) return null;
-  const orders = order.orders as Json[];
+  const orders = order.orders;
   if (orders.length !== key.length + 1) return null;
-  for (let i = 0; i < key.length; i++) {
-    const o = orders[i]!;
-    if (!on.includes(columnOf(o.expression))) return null;
-  }
+  for (let i = 0; i < key.length; i++) if (!on.includes(columnOf(orders[i]!.expression))) return null;
   const last = orders[key.length]!;
   const column = columnOf(last.expression);
   const type = schema.columns.find((c) => c.name === column)?.type;

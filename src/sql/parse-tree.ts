@@ -13,6 +13,7 @@ import { StrataError } from '../core/errors.js';
 import type { DuckDBConnection } from './sandbox.js';
 import { serializeSql } from './tree.js';
 import type { ParsedSql } from './tree.js';
+import type { Node } from './nodes.js';
 
 export interface TableRef {
   table: string;
@@ -41,7 +42,6 @@ export interface QueryShape {
   needsAllColumns: boolean;
 }
 
-type Json = { [k: string]: unknown };
 
 export async function parseQuery(con: DuckDBConnection, sql: string): Promise<QueryShape> {
   const parsed = await serializeSql(con, sql);
@@ -54,11 +54,11 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Qu
     }
     throw new StrataError('STRATA_ERR_SQL_PARSE', message, tree.position !== undefined ? { position: Number(tree.position) } : {});
   }
-  const statements = tree.statements as Json[];
+  const statements = tree.statements as Node[];
   if (!Array.isArray(statements) || statements.length !== 1) {
     throw new StrataError('STRATA_ERR_SQL_READ_ONLY', `exactly one SELECT statement may be run, found ${Array.isArray(statements) ? statements.length : 0}`);
   }
-  const shape: QueryShape = { root: (statements[0] as Json).node, parsed, tables: [], cteNames: new Set(), columnNames: new Set(), needsAllColumns: false };
+  const shape: QueryShape = { root: (statements[0] as Node).node, parsed, tables: [], cteNames: new Set(), columnNames: new Set(), needsAllColumns: false };
   visit(statements[0], shape);
   return shape;
 }
@@ -66,9 +66,9 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Qu
 function visit(node: unknown, shape: QueryShape): void {
   if (Array.isArray(node)) { for (const n of node) visit(n, shape); return; }
   if (node === null || typeof node !== 'object') return;
-  const n = node as Json;
+  const n = node as Node;
   if (n.type === 'BASE_TABLE' && typeof n.table_name === 'string') {
-    const at = n.at_clause as Json | null | undefined;
+    const at = n.at_clause as Node | null | undefined;
     const lossless = shape.parsed.counterpart.get(n)!;
     shape.tables.push({
       table: n.table_name,
@@ -76,7 +76,7 @@ function visit(node: unknown, shape: QueryShape): void {
       catalog: String(n.catalog_name ?? ''),
       alias: String(n.alias ?? ''),
       columnAliases: (n.column_name_alias as string[] | undefined) ?? [],
-      at: at ? { unit: String(at.unit), expr: (lossless.at_clause as Json).expr } : null,
+      at: at ? { unit: String(at.unit), expr: (lossless.at_clause as Node).expr } : null,
       node: n,
       lossless,
     });
@@ -87,8 +87,8 @@ function visit(node: unknown, shape: QueryShape): void {
   if (n.class === 'STAR' || n.class === 'POSITIONAL_REFERENCE') shape.needsAllColumns = true;
   if (n.type === 'JOIN' && (n.ref_type === 'NATURAL' || n.join_type === 'NATURAL')) shape.needsAllColumns = true;
   if (Array.isArray(n.using_columns)) for (const c of n.using_columns as string[]) shape.columnNames.add(c.toLowerCase());
-  const cte = n.cte_map as Json | undefined;
-  if (cte && Array.isArray(cte.map)) for (const e of cte.map as Json[]) shape.cteNames.add(String(e.key).toLowerCase());
+  const cte = n.cte_map as Node | undefined;
+  if (cte && Array.isArray(cte.map)) for (const e of cte.map as Node[]) shape.cteNames.add(String(e.key).toLowerCase());
   // An AT clause's expression is evaluated on its own (tree.ts), not bound to datasets.
   for (const [k, v] of Object.entries(n)) if (k !== 'at_clause' && v !== null && typeof v === 'object') visit(v, shape);
 }

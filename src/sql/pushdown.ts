@@ -8,12 +8,13 @@
  */
 import type { Constant, Predicate } from '../engine/predicate.js';
 import type { Column } from '../schema/schema.js';
+import type { Node } from './nodes.js';
+import { isAndConjunction, isBaseTable, isCast, isConstant, isJoin, isSelect } from './nodes.js';
 
-type Json = { [k: string]: unknown };
 
 export interface RefScope {
   /** The WHERE clause that applies to the reference's rows, or null. */
-  where: Json | null;
+  where: Node | null;
   /** The reference is the only table of its FROM clause. */
   sole: boolean;
 }
@@ -24,20 +25,19 @@ export function collectScopes(root: unknown): Map<object, RefScope> {
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) { for (const n of node) walk(n); return; }
     if (node === null || typeof node !== 'object') return;
-    const n = node as Json;
-    if (n.type === 'SELECT_NODE' && n.from_table && typeof n.from_table === 'object') {
+    const n = node as Node;
+    if (isSelect(n) && n.from_table && typeof n.from_table === 'object') {
       const reachable: object[] = [];
-      const from = n.from_table as Json;
-      const collect = (t: Json): void => {
-        if (t.type === 'BASE_TABLE') reachable.push(t);
-        else if (t.type === 'JOIN' && t.join_type === 'INNER' && (t.ref_type === 'REGULAR' || t.ref_type === 'CROSS')) {
-          collect(t.left as Json);
-          collect(t.right as Json);
+      const from = n.from_table;
+      const collect = (t: Node): void => {
+        if (isBaseTable(t)) reachable.push(t);
+        else if (isJoin(t) && t.join_type === 'INNER' && (t.ref_type === 'REGULAR' || t.ref_type === 'CROSS')) {
+          collect(t.left);
+          collect(t.right);
         }
       };
       collect(from);
-      const where = (n.where_clause as Json | null) ?? null;
-      for (const t of reachable) scopes.set(t, { where, sole: from.type === 'BASE_TABLE' });
+      for (const t of reachable) scopes.set(t, { where: n.where_clause ?? null, sole: isBaseTable(from) });
     }
     for (const v of Object.values(n)) if (v !== null && typeof v === 'object') walk(v);
   };
@@ -67,13 +67,13 @@ function timestampMs(text: string): number | null {
 }
 
 /** The constant an expression denotes when compared with a column of `col`'s type, or undefined. */
-function constantFor(e: Json, col: Column): Constant | undefined {
-  if (e.class === 'CAST' && !e.try_cast) {
-    const child = e.child as Json;
-    const to = (e.cast_type as Json | undefined)?.id;
-    if (child.class !== 'CONSTANT') return undefined;
-    const v = (child.value as Json);
-    if (v.is_null || (v.type as Json).id !== 'VARCHAR') return undefined;
+function constantFor(e: Node, col: Column): Constant | undefined {
+  if (isCast(e) && !e.try_cast) {
+    const child = e.child;
+    const to = e.cast_type?.id;
+    if (!isConstant(child)) return undefined;
+    const v = child.value;
+    if (v.is_null || v.type.id !== 'VARCHAR') return undefined;
     if (col.type === 'timestamp' && (to === 'TIMESTAMP' || to === 'DATE')) return timestampMs(String(v.value)) ?? undefined;
     if (col.type === 'bool' && to === 'BOOLEAN') {
       const t = String(v.value).trim().toLowerCase();
@@ -81,10 +81,10 @@ function constantFor(e: Json, col: Column): Constant | undefined {
     }
     return undefined;
   }
-  if (e.class !== 'CONSTANT') return undefined;
-  const v = e.value as Json;
+  if (!isConstant(e)) return undefined;
+  const v = e.value;
   if (v.is_null) return undefined;
-  const type = v.type as Json;
+  const type = v.type;
   const id = String(type.id);
   const raw = v.value;
   switch (col.type) {
@@ -96,7 +96,7 @@ function constantFor(e: Json, col: Column): Constant | undefined {
       if (['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'HUGEINT'].includes(id)) return Number.isSafeInteger(raw) ? raw : undefined;
       if (id === 'DOUBLE' || id === 'FLOAT') return col.type === 'float64' ? raw : undefined;
       if (id === 'DECIMAL') {
-        const info = type.type_info as Json | null;
+        const info = type.type_info;
         const scale = Number(info?.scale ?? 0); const width = Number(info?.width ?? 18);
         return width <= 15 && Number.isSafeInteger(raw) ? raw / 10 ** scale : undefined;
       }
@@ -110,16 +110,16 @@ export function extractPredicates(scope: RefScope, refNames: string[], columns: 
   const names = refNames.filter((n) => n !== '').map((n) => n.toLowerCase());
   const byName = new Map(columns.map((c) => [c.name, c]));
   const columnOf = (e: unknown): Column | undefined => {
-    const n = e as Json;
+    const n = e as Node;
     if (!n || n.class !== 'COLUMN_REF' || !Array.isArray(n.column_names)) return undefined;
     const parts = (n.column_names as string[]).map((p) => p.toLowerCase());
     if (parts.length === 1 && scope.sole) return byName.get(parts[0]!);
     if (parts.length === 2 && names.includes(parts[0]!)) return byName.get(parts[1]!);
     return undefined;
   };
-  const conjuncts: Json[] = [];
-  const flatten = (e: Json): void => {
-    if (e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND') for (const c of e.children as Json[]) flatten(c);
+  const conjuncts: Node[] = [];
+  const flatten = (e: Node): void => {
+    if (isAndConjunction(e)) for (const c of e.children) flatten(c);
     else conjuncts.push(e);
   };
   flatten(scope.where);
@@ -127,24 +127,24 @@ export function extractPredicates(scope: RefScope, refNames: string[], columns: 
   for (const c of conjuncts) {
     const op = compareOps[String(c.type)];
     if (c.class === 'COMPARISON' && op) {
-      let col = columnOf(c.left); let other = c.right as Json; let o = op;
-      if (!col) { col = columnOf(c.right); other = c.left as Json; o = flipped[op]!; }
+      let col = columnOf(c.left); let other = c.right as Node; let o = op;
+      if (!col) { col = columnOf(c.right); other = c.left as Node; o = flipped[op]!; }
       if (!col) continue;
       const value = constantFor(other, col);
       if (value !== undefined) out.push({ column: col.name, op: o as 'eq', value });
     } else if (c.type === 'COMPARE_BETWEEN') {
       const col = columnOf(c.input);
       if (!col) continue;
-      const low = constantFor(c.lower as Json, col); const high = constantFor(c.upper as Json, col);
+      const low = constantFor(c.lower as Node, col); const high = constantFor(c.upper as Node, col);
       if (low !== undefined && high !== undefined) out.push({ column: col.name, op: 'between', low, high });
     } else if (c.type === 'COMPARE_IN') {
-      const [first, ...rest] = c.children as Json[];
+      const [first, ...rest] = c.children as Node[];
       const col = columnOf(first);
       if (!col || rest.length === 0) continue;
       const values = rest.map((r) => constantFor(r, col));
       if (values.every((v) => v !== undefined)) out.push({ column: col.name, op: 'in', values: values as Constant[] });
     } else if (c.type === 'OPERATOR_IS_NULL' || c.type === 'OPERATOR_IS_NOT_NULL') {
-      const col = columnOf((c.children as Json[])[0]);
+      const col = columnOf((c.children as Node[])[0]);
       if (col) out.push({ column: col.name, op: c.type === 'OPERATOR_IS_NULL' ? 'isnull' : 'notnull' });
     }
   }

@@ -19,8 +19,11 @@ import type { Predicate } from '../engine/predicate.js';
 import type { ScanChunk, ScanStats } from '../engine/scan.js';
 import { collectScopes, extractPredicates } from './pushdown.js';
 import { aggregate } from '../engine/aggregate.js';
+import type { GroupResult } from '../engine/aggregate.js';
+import { planTopN } from './topn-plan.js';
 import { describeKernels } from '../kernels/index.js';
-import { countConjuncts, planAggregate } from './aggregate-plan.js';
+import { planAggregate } from './aggregate-plan.js';
+import { countConjuncts } from './nodes.js';
 import { planLastPoint } from './lastpoint-plan.js';
 import { shapeRows } from './engine-aggregate.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
@@ -178,8 +181,20 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
       if (plan && plan.conjuncts === predicates.length) {
         // The engine aggregates; DuckDB runs the same query over an empty scan only to name and type the output.
         const wanted = snapshot.schema.columns.filter((c) => plan.columns.includes(c.name));
-        const { chunks, stats } = await source.scan(snapshot, wanted, predicates);
-        const groups = aggregate(chunks, plan.keys, plan.aggs);
+        let groups: GroupResult | null = null;
+        let stats: ScanStats | undefined;
+        const top = planTopN(plan, snapshot, predicates);
+        if (top) {
+          // The candidate buckets first; enough groups among them make the answer.
+          const narrow = await source.scan(snapshot, wanted, [...predicates, top.predicate]);
+          const g = aggregate(narrow.chunks, plan.keys, plan.aggs);
+          if (g && g.keys.filter((k) => k[top.keyIndex] !== null).length >= top.needed) { groups = g; stats = narrow.stats; }
+        }
+        if (!stats) {
+          const full = await source.scan(snapshot, wanted, predicates);
+          groups = aggregate(full.chunks, plan.keys, plan.aggs);
+          stats = full.stats;
+        }
         const t2 = performance.now();
         const typed = await engineColumns(con, entry, root, ref, snapshot, tokens);
         const rows = groups && shapeRows(plan, groups, typed.columns);
@@ -191,7 +206,7 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
         }
       }
       // Every WHERE conjunct must be applied in the scan: the newest rows must be the newest of the rows DuckDB keeps.
-      const last = options.engine && options.pushdown && predicates.length === countConjuncts((scope?.where as never) ?? null) ? planLastPoint(shape, snapshot.schema) : null;
+      const last = options.engine && options.pushdown && predicates.length === countConjuncts(scope?.where ?? null) ? planLastPoint(shape, snapshot.schema) : null;
       const { chunks, stats } = await source.scan(snapshot, columns, predicates, last ? { lastBy: last.column } : {});
       scans.push(stats);
       const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks });

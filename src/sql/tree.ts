@@ -16,34 +16,34 @@
 import { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { StrataError } from '../core/errors.js';
 import type { DuckDBConnection } from './sandbox.js';
+import type { MutableNode } from './nodes.js';
 
-type Json = { [k: string]: unknown };
 
 /** A query's parse: the plain tree, and each plain node's lossless counterpart. */
 export interface ParsedSql {
   /** json_serialize_sql's document, plain. */
-  plain: Json;
+  plain: MutableNode;
   /** The same document, lossless. */
-  lossless: Json;
+  lossless: MutableNode;
   /** Plain object node -> lossless object node (same position in the tree). */
-  counterpart: Map<object, Json>;
+  counterpart: Map<object, MutableNode>;
 }
 
 export async function serializeSql(con: DuckDBConnection, sql: string): Promise<ParsedSql> {
   const reader = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
   const text = String(reader.getRows()[0]?.[0]);
-  const plain = JSON.parse(text) as Json;
-  const lossless = parseLossless(text) as Json;
-  const counterpart = new Map<object, Json>();
+  const plain = JSON.parse(text) as MutableNode;
+  const lossless = parseLossless(text) as MutableNode;
+  const counterpart = new Map<object, MutableNode>();
   pair(plain, lossless, counterpart);
   return { plain, lossless, counterpart };
 }
 
-function pair(p: unknown, l: unknown, out: Map<object, Json>): void {
+function pair(p: unknown, l: unknown, out: Map<object, MutableNode>): void {
   if (p === null || typeof p !== 'object') return;
   if (Array.isArray(p)) { p.forEach((v, i) => pair(v, (l as unknown[])[i], out)); return; }
-  out.set(p, l as Json);
-  for (const [k, v] of Object.entries(p)) pair(v, (l as Json)[k], out);
+  out.set(p, l as MutableNode);
+  for (const [k, v] of Object.entries(p)) pair(v, (l as MutableNode)[k], out);
 }
 
 /** A deep copy of a lossless tree with some nodes (by identity) swapped for others. */
@@ -52,7 +52,7 @@ export function replaceNodes(node: unknown, swap: ReadonlyMap<object, unknown>):
   const s = swap.get(node);
   if (s !== undefined) return s;
   if (Array.isArray(node)) return node.map((v) => replaceNodes(v, swap));
-  const out: Json = {};
+  const out: MutableNode = {};
   for (const [k, v] of Object.entries(node)) out[k] = replaceNodes(v, swap);
   return out;
 }
@@ -71,22 +71,22 @@ export async function printSelect(con: DuckDBConnection, node: unknown): Promise
 /** Lossless node templates read from DuckDB's own serialization, so they follow its version. */
 interface Templates {
   /** FROM strata_scan('') — a TABLE_FUNCTION node. */
-  scan: Json;
+  scan: MutableNode;
   /** SELECT CAST(NULL AS BIGINT) — a SELECT_NODE. */
-  version: Json;
+  version: MutableNode;
   /** SELECT epoch_ms(CAST(NULL AS TIMESTAMP)) — a SELECT_NODE. */
-  timestamp: Json;
+  timestamp: MutableNode;
 }
 
 let templates: Promise<Templates> | null = null;
 
-function selectNode(p: ParsedSql): Json {
-  return (p.lossless.statements as Json[])[0]!.node as Json;
+function selectNode(p: ParsedSql): MutableNode {
+  return (p.lossless.statements as MutableNode[])[0]!.node as MutableNode;
 }
 
 function loadTemplates(con: DuckDBConnection, scanFunction: string): Promise<Templates> {
   templates ??= (async () => ({
-    scan: selectNode(await serializeSql(con, `SELECT * FROM ${scanFunction}('')`)).from_table as Json,
+    scan: selectNode(await serializeSql(con, `SELECT * FROM ${scanFunction}('')`)).from_table as MutableNode,
     version: selectNode(await serializeSql(con, 'SELECT CAST(NULL AS BIGINT)')),
     timestamp: selectNode(await serializeSql(con, 'SELECT epoch_ms(CAST(NULL AS TIMESTAMP))')),
   }))();
@@ -96,8 +96,8 @@ function loadTemplates(con: DuckDBConnection, scanFunction: string): Promise<Tem
 /** The NULL constant a template holds, where the expression goes. */
 function nullSlot(node: unknown): object | null {
   if (node === null || typeof node !== 'object' || node instanceof LosslessNumber) return null;
-  const n = node as Json;
-  if (n.class === 'CONSTANT' && (n.value as Json | undefined)?.is_null === true) return n;
+  const n = node as MutableNode;
+  if (n.class === 'CONSTANT' && (n.value as MutableNode | undefined)?.is_null === true) return n;
   for (const v of Object.values(n)) { const f = nullSlot(v); if (f) return f; }
   return null;
 }
@@ -107,12 +107,12 @@ function nullSlot(node: unknown): object | null {
  * keeping the reference's alias (or its name, so qualified columns still
  * bind), column aliases and TABLESAMPLE.
  */
-export async function scanNode(con: DuckDBConnection, scanFunction: string, ref: Json, token: string): Promise<Json> {
+export async function scanNode(con: DuckDBConnection, scanFunction: string, ref: MutableNode, token: string): Promise<MutableNode> {
   const t = (await loadTemplates(con, scanFunction)).scan;
-  const node = replaceNodes(t, new Map()) as Json;
-  const fn = node.function as Json;
-  const arg = (fn.children as Json[])[0]!;
-  arg.value = { ...(arg.value as Json), value: token };
+  const node = replaceNodes(t, new Map()) as MutableNode;
+  const fn = node.function as MutableNode;
+  const arg = (fn.children as MutableNode[])[0]!;
+  arg.value = { ...(arg.value as MutableNode), value: token };
   node.alias = ref.alias || ref.table_name;
   node.column_name_alias = ref.column_name_alias ?? [];
   node.sample = ref.sample ?? null;

@@ -88,7 +88,9 @@ function genQuery(rand: () => number): string {
   const from = v === versions && rand() < 0.5 ? 't' : `t AT (VERSION => ${v})`;
   const unit = pick(['minute', 'hour', 'day', 'week', 'month', 'year']);
   const width = pick(['90 minutes', '6 hours', '1 day', '2 days', '1 week']);
-  switch (int(0, 11)) {
+  switch (int(0, 13)) {
+    case 12: return `SELECT date_trunc('${unit}', ts) AS h, count(*), max(i32), sum(i64) FROM ${from} ${where} GROUP BY 1 ORDER BY 1 ${pick(['DESC', 'ASC', ''])} LIMIT ${int(1, 6)}`;
+    case 13: return `SELECT time_bucket(INTERVAL '${width}', ts) AS b, host, min(f) FROM ${from} ${where} GROUP BY ALL ORDER BY b DESC, host NULLS FIRST LIMIT ${int(1, 9)}`;
     case 10: return `SELECT date_trunc('${unit}', ts) AS h, host, count(*), avg(f), max(i64) FROM ${from} ${where} GROUP BY h, host ORDER BY h, host NULLS FIRST`;
     case 11: return `SELECT date_trunc('${unit}', ts) AS ts, count(*) FROM ${from} ${where} GROUP BY ts ORDER BY 2, 1 LIMIT 7`;
     case 8: return `SELECT i64, count(*), sum(i32), max(f) FROM ${from} ${where} GROUP BY i64 ORDER BY 2 DESC, 1 LIMIT ${int(1, 8)}`;
