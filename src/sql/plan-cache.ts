@@ -30,13 +30,24 @@ export interface BoundTemplate { text: string; placeholders: string[] }
 
 export interface CachedQuery {
   shape: QueryShape;
-  /** By the datasets' schemas and versions bound (key: schemaKey). */
+  /** By which of the shape's references are bound (their indexes). */
   bound: Map<string, BoundTemplate>;
-  /** An engine answer's column names and DuckDB types, by schemaKey. */
-  engineColumns: Map<string, { columns: ResultColumn[]; types: DuckDBType[] }>;
 }
 
 export const planCache = new Lru<string, CachedQuery>(256);
+
+/**
+ * An engine answer's column names and types depend on the query's shape
+ * without its WHERE (constants there change no output) and on the schema:
+ * so queries that differ only in their filters share one entry.
+ */
+export const engineColumnsCache = new Lru<string, { columns: ResultColumn[]; types: DuckDBType[] }>(256);
+
+/** The key of engineColumnsCache: the select node minus its WHERE and text offsets, and the schema's columns. */
+export function engineColumnsKey(select: unknown, schemaColumns: unknown): string {
+  const shape = JSON.stringify(select, (k, v) => (k === 'where_clause' || k === 'query_location' ? undefined : v));
+  return `${shape}\u0000${JSON.stringify(schemaColumns)}`;
+}
 
 export function placeholderToken(): string {
   return randomBytes(12).toString('hex');

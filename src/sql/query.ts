@@ -27,7 +27,7 @@ import { countConjuncts } from './nodes.js';
 import { planLastPoint } from './lastpoint-plan.js';
 import { shapeRows } from './engine-aggregate.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
-import { fillTemplate, placeholderToken, planCache } from './plan-cache.js';
+import { engineColumnsCache, engineColumnsKey, fillTemplate, placeholderToken, planCache } from './plan-cache.js';
 import type { BoundTemplate, CachedQuery } from './plan-cache.js';
 import { atClauseSelect, printSelect, replaceNodes, scanNode } from './tree.js';
 
@@ -147,7 +147,7 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
   const t0 = performance.now();
   let cached = planCache.get(sql);
   if (!cached) {
-    cached = { shape: await parseQuery(con, sql), bound: new Map(), engineColumns: new Map() };
+    cached = { shape: await parseQuery(con, sql), bound: new Map() };
     planCache.set(sql, cached);
   }
   const entry = cached;
@@ -269,11 +269,11 @@ function shapeIndex(entry: CachedQuery, ref: TableRef): number {
 
 /**
  * An engine answer's column names and types: DuckDB runs the same query over
- * an empty scan of the dataset's schema once per text and schema.
+ * an empty scan of the dataset's schema once per shape (filters aside) and schema.
  */
 async function engineColumns(con: DuckDBConnection, entry: CachedQuery, root: unknown, ref: TableRef, snapshot: Snapshot, tokens: Map<string, string>): Promise<{ columns: ResultColumn[]; types: DuckDBType[] }> {
-  const key = JSON.stringify(snapshot.schema.columns);
-  const hit = entry.engineColumns.get(key);
+  const key = engineColumnsKey(entry.shape.root, snapshot.schema.columns);
+  const hit = engineColumnsCache.get(key);
   if (hit) return hit;
   const token = registerScan({ dataset: snapshot.dataset, version: snapshot.version, columns: snapshot.schema.columns, chunks: [] });
   tokens.set(token, snapshot.dataset);
@@ -281,7 +281,7 @@ async function engineColumns(con: DuckDBConnection, entry: CachedQuery, root: un
   const empty = await runPrepared(con, fillTemplate(template, [token]), tokens);
   const types = empty.columnTypes();
   const typed = { columns: empty.columnNames().map((n, i) => ({ name: n, type: types[i]!.toString() })), types };
-  entry.engineColumns.set(key, typed);
+  engineColumnsCache.set(key, typed);
   return typed;
 }
 
