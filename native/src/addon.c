@@ -119,29 +119,27 @@ static napi_value js_mask_select(napi_env env, napi_callback_info info) {
   return number(env, (double)mask_select(mask.data, n, out.data));
 }
 
-/* Shared checks of the grouped kernels: groups cover n rows and index inside every state array; rows inside values. */
-static int check_rows(const Arr *sel, const Arr *groups, size_t n, size_t rows, size_t valid_bytes, int has_valid) {
-  if (n > groups->length) return 0;
-  if (sel->present) { if (n > sel->length) return 0; for (size_t i = 0; i < n; i++) if (((uint32_t *)sel->data)[i] >= rows) return 0; }
-  else if (n > rows) return 0;
-  if (has_valid && valid_bytes < (rows + 7) / 8) return 0;
-  return 1;
-}
-static int check_groups(const Arr *groups, size_t n, size_t cap) {
-  for (size_t i = 0; i < n; i++) { int32_t g = ((int32_t *)groups->data)[i]; if (g < 0 || (size_t)g >= cap) return 0; }
-  return 1;
+/* Group ids and rows are checked inside the kernels' loops; a failure is a caller's bug. */
+static napi_value bad_rows(napi_env env) {
+  napi_throw_range_error(env, "STRATA_ERR_INTERNAL", "native kernel: a row or group id outside the arrays given");
+  return NULL;
 }
 
-/* aggCount(valid, sel, groups, n, count) -- valid's rows: the caller passes rows via the bitmap length. */
+/* The validity bitmap must cover the column's rows. */
+static int valid_covers(const Arr *valid, size_t rows) { return !valid->present || valid->length >= (rows + 7) / 8; }
+
+/* aggCount(valid, sel, groups, n, rows, count) */
 static napi_value js_agg_count(napi_env env, napi_callback_info info) {
   napi_value argv[6]; Arr valid, sel, groups, count; size_t n, rows;
   if (!get_args(env, info, 6, argv) || !get_array(env, argv[0], napi_uint8_array, 1, &valid) || !get_array(env, argv[1], napi_uint32_array, 1, &sel) ||
       !get_array(env, argv[2], napi_int32_array, 0, &groups) || !get_size(env, argv[3], &n) || !get_size(env, argv[4], &rows) ||
-      !get_array(env, argv[5], napi_float64_array, 0, &count) || !check_rows(&sel, &groups, n, rows, valid.length, valid.present) ||
-      !check_groups(&groups, n, count.length)) FAIL("aggCount(valid, sel, groups, n, rows, count)");
-  agg_count(valid.data, sel.data, groups.data, n, count.data);
+      !get_array(env, argv[5], napi_float64_array, 0, &count) || n > groups.length || (sel.present && n > sel.length) || (!sel.present && valid.present && n > rows) ||
+      !valid_covers(&valid, rows)) FAIL("aggCount(valid, sel, groups, n, rows, count)");
+  if (agg_count(valid.data, sel.data, groups.data, n, valid.present ? rows : (size_t)-1, count.length, count.data) < 0) return bad_rows(env);
   return NULL;
 }
+
+static size_t min3(size_t a, size_t b, size_t c) { size_t m = a < b ? a : b; return m < c ? m : c; }
 
 /* aggF64/aggI32(fn, values, valid, sel, groups, n, count, state, comp) */
 static napi_value agg_numeric(napi_env env, napi_callback_info info, napi_typedarray_type kind) {
@@ -149,12 +147,13 @@ static napi_value agg_numeric(napi_env env, napi_callback_info info, napi_typeda
   if (!get_args(env, info, 9, argv) || !get_int(env, argv[0], &fn) || !get_array(env, argv[1], kind, 0, &v) || !get_array(env, argv[2], napi_uint8_array, 1, &valid) ||
       !get_array(env, argv[3], napi_uint32_array, 1, &sel) || !get_array(env, argv[4], napi_int32_array, 0, &groups) || !get_size(env, argv[5], &n) ||
       !get_array(env, argv[6], napi_float64_array, 0, &count) || !get_array(env, argv[7], napi_float64_array, 0, &state) || !get_array(env, argv[8], napi_float64_array, 0, &comp) ||
-      fn < AGG_SUM || fn > AGG_MAX || !check_rows(&sel, &groups, n, v.length, valid.length, valid.present) ||
-      !check_groups(&groups, n, count.length < state.length ? (count.length < comp.length ? count.length : comp.length) : (state.length < comp.length ? state.length : comp.length)))
+      fn < AGG_SUM || fn > AGG_MAX || n > groups.length || (sel.present && n > sel.length) || !valid_covers(&valid, v.length))
     FAIL("agg(fn, values, valid, sel, groups, n, count, state, comp)");
-  if (kind == napi_float64_array) agg_f64(fn, v.data, valid.data, sel.data, groups.data, n, count.data, state.data, comp.data);
-  else agg_i32(fn, v.data, valid.data, sel.data, groups.data, n, count.data, state.data, comp.data);
-  return NULL;
+  size_t cap = min3(count.length, state.length, comp.length);
+  int rc = kind == napi_float64_array
+    ? agg_f64(fn, v.data, valid.data, sel.data, groups.data, n, v.length, cap, count.data, state.data, comp.data)
+    : agg_i32(fn, v.data, valid.data, sel.data, groups.data, n, v.length, cap, count.data, state.data, comp.data);
+  return rc < 0 ? bad_rows(env) : NULL;
 }
 static napi_value js_agg_f64(napi_env env, napi_callback_info info) { return agg_numeric(env, info, napi_float64_array); }
 static napi_value js_agg_i32(napi_env env, napi_callback_info info) { return agg_numeric(env, info, napi_int32_array); }
@@ -166,14 +165,11 @@ static napi_value js_agg_i64(napi_env env, napi_callback_info info) {
       !get_array(env, argv[2], napi_uint8_array, 1, &valid) || !get_array(env, argv[3], napi_uint32_array, 1, &sel) ||
       !get_array(env, argv[4], napi_int32_array, 0, &groups) || !get_size(env, argv[5], &n) || !get_array(env, argv[6], napi_float64_array, 0, &count) ||
       !get_array(env, argv[7], napi_float64_array, 0, &hi) || !get_array(env, argv[8], napi_float64_array, 0, &lo) || !get_array(env, argv[9], napi_bigint64_array, 0, &mm) ||
-      fn < AGG_SUM || fn > AGG_MAX || n >= (1u << 21) || !check_rows(&sel, &groups, n, v.length, valid.length, valid.present))
+      fn < AGG_SUM || fn > AGG_MAX || n >= (1u << 21) || n > groups.length || (sel.present && n > sel.length) || !valid_covers(&valid, v.length))
     FAIL("aggI64(fn, values, valid, sel, groups, n < 2^21, count, hi, lo, mm)");
-  size_t cap = count.length;
-  if (hi.length < cap) cap = hi.length;
-  if (lo.length < cap) cap = lo.length;
+  size_t cap = min3(count.length, hi.length, lo.length);
   if (mm.length < cap) cap = mm.length;
-  if (!check_groups(&groups, n, cap)) FAIL("aggI64: a group id is outside the state arrays");
-  agg_i64(fn, v.data, valid.data, sel.data, groups.data, n, count.data, hi.data, lo.data, mm.data);
+  if (agg_i64(fn, v.data, valid.data, sel.data, groups.data, n, v.length, cap, count.data, hi.data, lo.data, mm.data) < 0) return bad_rows(env);
   return NULL;
 }
 
@@ -186,6 +182,32 @@ static napi_value js_bucket(napi_env env, napi_callback_info info) {
   if (sel.present) { if (n > sel.length) FAIL("bucketF64: sel shorter than n"); for (size_t i = 0; i < n; i++) if (((uint32_t *)sel.data)[i] >= v.length) FAIL("bucketF64: row outside values"); }
   else if (n > v.length) FAIL("bucketF64: n beyond values");
   bucket_f64(v.data, sel.data, n, width, origin, out.data);
+  return NULL;
+}
+
+/* bucketRuns(values, valid, sel, n, width, origin, starts: Int32Array, runValues: Float64Array): number (-1: too many runs) */
+static napi_value js_bucket_runs(napi_env env, napi_callback_info info) {
+  napi_value argv[8]; Arr v, valid, sel, starts, runs; size_t n; double width, origin;
+  if (!get_args(env, info, 8, argv) || !get_array(env, argv[0], napi_float64_array, 0, &v) || !get_array(env, argv[1], napi_uint8_array, 1, &valid) ||
+      !get_array(env, argv[2], napi_uint32_array, 1, &sel) || !get_size(env, argv[3], &n) || !get_double(env, argv[4], &width) || !get_double(env, argv[5], &origin) ||
+      !get_array(env, argv[6], napi_int32_array, 0, &starts) || !get_array(env, argv[7], napi_float64_array, 0, &runs) || !(width > 0))
+    FAIL("bucketRuns(values, valid, sel, n, width > 0, origin, starts, runValues)");
+  if (sel.present) { if (n > sel.length) FAIL("bucketRuns: sel shorter than n"); for (size_t i = 0; i < n; i++) if (((uint32_t *)sel.data)[i] >= v.length) FAIL("bucketRuns: row outside values"); }
+  else if (n > v.length) FAIL("bucketRuns: n beyond values");
+  if (valid.present && valid.length < (v.length + 7) / 8) FAIL("bucketRuns: validity shorter than values");
+  size_t max_runs = starts.length < runs.length ? starts.length : runs.length;
+  return number(env, (double)bucket_runs(v.data, valid.data, sel.data, n, width, origin, starts.data, runs.data, max_runs));
+}
+
+/* fillRuns(starts, groups, runs, n, out) */
+static napi_value js_fill_runs(napi_env env, napi_callback_info info) {
+  napi_value argv[5]; Arr starts, groups, out; size_t runs, n;
+  if (!get_args(env, info, 5, argv) || !get_array(env, argv[0], napi_int32_array, 0, &starts) || !get_array(env, argv[1], napi_int32_array, 0, &groups) ||
+      !get_size(env, argv[2], &runs) || !get_size(env, argv[3], &n) || !get_array(env, argv[4], napi_int32_array, 0, &out) ||
+      runs > starts.length || runs > groups.length || n > out.length) FAIL("fillRuns(starts, groups, runs, n, out)");
+  const int32_t *st = starts.data;
+  for (size_t k = 0; k < runs; k++) if (st[k] < 0 || (size_t)st[k] > n || (k > 0 && st[k] < st[k - 1])) FAIL("fillRuns: run starts out of order or outside n");
+  fill_runs(starts.data, groups.data, runs, n, out.data);
   return NULL;
 }
 
@@ -220,6 +242,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "aggI64", NULL, js_agg_i64, NULL, NULL, NULL, napi_enumerable, NULL },
     { "bucketF64", NULL, js_bucket, NULL, NULL, NULL, napi_enumerable, NULL },
     { "hashStrings", NULL, js_hash, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "bucketRuns", NULL, js_bucket_runs, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "fillRuns", NULL, js_fill_runs, NULL, NULL, NULL, napi_enumerable, NULL },
     { "baselineFilterGt", NULL, baseline_filter_gt, NULL, NULL, NULL, napi_enumerable, NULL },
     { "baselineGroupSum", NULL, baseline_group_sum, NULL, NULL, NULL, napi_enumerable, NULL },
   };

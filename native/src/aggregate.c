@@ -12,11 +12,22 @@
 #include "kernels.h"
 
 #define ROW(i) (sel ? sel[i] : (uint32_t)(i))
+/* Bounds checked in the row loop itself (a well-predicted branch): a row past the
+ * column or a group past the state arrays stops the kernel with an error. */
+#define CHECK_ROW_GROUP(r, g) do { if ((r) >= rows || (uint32_t)(g) >= cap) return -1; } while (0)
 #define VALID(r) (!valid || ((valid[(r) >> 3] >> ((r) & 7)) & 1))
 
-HOT void agg_count(const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, double *count) {
-  if (!valid) { for (size_t i = 0; i < n; i++) count[groups[i]] += 1; return; }
-  for (size_t i = 0; i < n; i++) { uint32_t r = ROW(i); count[groups[i]] += (double)((valid[r >> 3] >> (r & 7)) & 1); }
+HOT int agg_count(const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, size_t rows, size_t cap, double *count) {
+  if (!valid) {
+    for (size_t i = 0; i < n; i++) { int32_t g = groups[i]; if ((uint32_t)g >= cap) return -1; count[g] += 1; }
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    uint32_t r = ROW(i); int32_t g = groups[i];
+    CHECK_ROW_GROUP(r, g);
+    count[g] += (double)((valid[r >> 3] >> (r & 7)) & 1);
+  }
+  return 0;
 }
 
 /* DuckDB's order: NaN above every number. */
@@ -27,8 +38,9 @@ static inline int less(double a, double b) { return a < b || (b != b && a == a);
     case AGG_SUM:                                                                              \
       for (size_t i = 0; i < n; i++) {                                                         \
         uint32_t r = ROW(i);                                                                   \
-        if (!VALID(r)) continue;                                                               \
         int32_t g = groups[i];                                                                 \
+        CHECK_ROW_GROUP(r, g);                                                                 \
+        if (!VALID(r)) continue;                                                               \
         double x = LOAD(r), t0 = state[g], t = t0 + x;                                          \
         comp[g] += fabs(t0) >= fabs(x) ? (t0 - t) + x : (x - t) + t0;                          \
         state[g] = t;                                                                          \
@@ -38,8 +50,9 @@ static inline int less(double a, double b) { return a < b || (b != b && a == a);
     case AGG_MIN:                                                                              \
       for (size_t i = 0; i < n; i++) {                                                         \
         uint32_t r = ROW(i);                                                                   \
-        if (!VALID(r)) continue;                                                               \
         int32_t g = groups[i];                                                                 \
+        CHECK_ROW_GROUP(r, g);                                                                 \
+        if (!VALID(r)) continue;                                                               \
         double x = LOAD(r);                                                                    \
         if (count[g] == 0 || less(x, state[g])) state[g] = x;                                  \
         count[g] += 1;                                                                         \
@@ -48,28 +61,31 @@ static inline int less(double a, double b) { return a < b || (b != b && a == a);
     case AGG_MAX:                                                                              \
       for (size_t i = 0; i < n; i++) {                                                         \
         uint32_t r = ROW(i);                                                                   \
-        if (!VALID(r)) continue;                                                               \
         int32_t g = groups[i];                                                                 \
+        CHECK_ROW_GROUP(r, g);                                                                 \
+        if (!VALID(r)) continue;                                                               \
         double x = LOAD(r);                                                                    \
         if (count[g] == 0 || less(state[g], x)) state[g] = x;                                  \
         count[g] += 1;                                                                         \
       }                                                                                        \
       break;                                                                                   \
-  }
+  }                                                                                            \
+  return 0;
 
 #define LOAD_V(r) v[r]
 #define LOAD_I(r) ((double)v[r])
-HOT void agg_f64(int fn, const double *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
-                 double *count, double *state, double *comp) { AGG_BODY(LOAD_V) }
-HOT void agg_i32(int fn, const int32_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
-                 double *count, double *state, double *comp) { AGG_BODY(LOAD_I) }
+HOT int agg_f64(int fn, const double *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, size_t rows, size_t cap,
+                double *count, double *state, double *comp) { AGG_BODY(LOAD_V) }
+HOT int agg_i32(int fn, const int32_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, size_t rows, size_t cap,
+                double *count, double *state, double *comp) { AGG_BODY(LOAD_I) }
 
-HOT void agg_i64(int fn, const int64_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
-                 double *count, double *hi, double *lo, int64_t *mm) {
+HOT int agg_i64(int fn, const int64_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, size_t rows, size_t cap,
+                double *count, double *hi, double *lo, int64_t *mm) {
   for (size_t i = 0; i < n; i++) {
     uint32_t r = ROW(i);
-    if (!VALID(r)) continue;
     int32_t g = groups[i];
+    CHECK_ROW_GROUP(r, g);
+    if (!VALID(r)) continue;
     int64_t x = v[r];
     if (fn == AGG_SUM) {
       hi[g] += (double)(int32_t)(x >> 32);
@@ -81,6 +97,7 @@ HOT void agg_i64(int fn, const int64_t *v, const uint8_t *valid, const uint32_t 
     }
     count[g] += 1;
   }
+  return 0;
 }
 
 HOT void bucket_f64(const double *v, const uint32_t *sel, size_t n, double width, double origin, double *out) {
@@ -106,4 +123,31 @@ const char *kernels_isa(void) {
 #else
   return "portable";
 #endif
+}
+
+HOT int64_t bucket_runs(const double *v, const uint8_t *valid, const uint32_t *sel, size_t n, double width, double origin,
+                        int32_t *starts, double *run_values, size_t max_runs) {
+  size_t runs = 0;
+  double last = 0;
+  int last_null = -1;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t r = ROW(i);
+    int is_null = valid && !((valid[r >> 3] >> (r & 7)) & 1);
+    double b = is_null ? 0 : origin + floor((v[r] - origin) / width) * width;
+    if (i > 0 && is_null == last_null && (is_null || b == last)) continue;
+    if (runs == max_runs) return -1;
+    starts[runs] = (int32_t)i;
+    run_values[runs] = is_null ? NAN : b;
+    runs++;
+    last = b;
+    last_null = is_null;
+  }
+  return (int64_t)runs;
+}
+
+HOT void fill_runs(const int32_t *starts, const int32_t *groups, size_t runs, size_t n, int32_t *out) {
+  for (size_t k = 0; k < runs; k++) {
+    size_t end = k + 1 < runs ? (size_t)starts[k + 1] : n;
+    for (size_t i = (size_t)starts[k]; i < end; i++) out[i] = groups[k];
+  }
 }

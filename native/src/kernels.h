@@ -30,18 +30,26 @@ void filter_valid(const uint8_t *bits, size_t n, int want, uint8_t *mask);
 /* Mask -> ascending row numbers; returns how many. */
 size_t mask_select(const uint8_t *mask, size_t n, uint32_t *out);
 
-/* Grouped aggregates over rows sel[i] (or i), group groups[i], skipping NULLs. */
-void agg_count(const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, double *count);
-void agg_f64(int fn, const double *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
-             double *count, double *state, double *comp);
-void agg_i32(int fn, const int32_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
-             double *count, double *state, double *comp);
+/* Grouped aggregates over rows sel[i] (or i), group groups[i], skipping NULLs.
+ * rows: the column's length; cap: the state arrays' length. Return -1 (having
+ * stopped) at a row or group outside them, else 0. */
+int agg_count(const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, size_t rows, size_t cap, double *count);
+int agg_f64(int fn, const double *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, size_t rows, size_t cap,
+            double *count, double *state, double *comp);
+int agg_i32(int fn, const int32_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, size_t rows, size_t cap,
+            double *count, double *state, double *comp);
 /* int64: sum into per-group 32-bit word sums (exact while n < 2^21), min/max into mm. */
-void agg_i64(int fn, const int64_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n,
-             double *count, double *hi, double *lo, int64_t *mm);
+int agg_i64(int fn, const int64_t *v, const uint8_t *valid, const uint32_t *sel, const int32_t *groups, size_t n, size_t rows, size_t cap,
+            double *count, double *hi, double *lo, int64_t *mm);
 
 /* Time buckets: out[i] = origin + floor((v[row] - origin) / width) * width. */
 void bucket_f64(const double *v, const uint32_t *sel, size_t n, double width, double origin, double *out);
+/* Runs of equal time buckets (NULL rows: their own runs, value NaN): starts[k] is
+ * the first row of run k. Returns the run count, or -1 when there are more than max_runs. */
+int64_t bucket_runs(const double *v, const uint8_t *valid, const uint32_t *sel, size_t n, double width, double origin,
+                    int32_t *starts, double *run_values, size_t max_runs);
+/* out[i] = groups[k] for the rows of run k. */
+void fill_runs(const int32_t *starts, const int32_t *groups, size_t runs, size_t n, int32_t *out);
 /* Two 32-bit FNV-1a hashes (different bases) of each string bytes[offsets[i]..offsets[i+1]). */
 void hash_strings(const uint8_t *bytes, const int32_t *offsets, size_t count, uint32_t *out);
 

@@ -186,6 +186,50 @@ class Accumulators {
   }
 }
 
+/**
+ * The common shape of a time-series chunk: one fixed-width time key whose
+ * sorted rows form runs of equal buckets, and every other key constant in
+ * the chunk (a partition key). Groups are then found once per run, and the
+ * rows' group ids written by the kernels, with no per-row work in
+ * JavaScript. Null when the chunk is not of that shape.
+ */
+function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupIndex: Map<string, number>, addGroup: (key: KeyValue[]) => number): Int32Array | null {
+  const n = chunk.rows;
+  const timeAt = keys.findIndex((k) => k.kind !== 'column');
+  if (timeAt < 0 || n < 64) return null;
+  const spec = keys[timeAt]! as KeySpec & { kind: 'trunc' | 'bucket' };
+  const width = spec.kind === 'bucket' ? spec.widthMs : fixedUnitMs[spec.unit];
+  const time = chunk.columns.get(spec.column)!;
+  if (width === undefined || time.type !== 'timestamp') return null;
+  const constants: KeyValue[] = [];
+  for (const [i, k] of keys.entries()) {
+    if (i === timeAt) { constants.push(null); continue; }
+    const col = chunk.columns.get(k.column)!;
+    if (k.kind !== 'column' || col.type !== 'string' || col.valid !== null || col.dict.length !== 1) return null;
+    constants.push(col.dict[0]!);
+  }
+  const origin = spec.kind === 'bucket' ? spec.originMs : spec.unit === 'week' ? weekOriginMs : 0;
+  // Worth it only when runs are long: give up beyond one run per 8 rows.
+  const max = Math.ceil(n / 8);
+  const starts = new Int32Array(max); const values = new Float64Array(max);
+  const k = kernels();
+  const runs = k.bucketRuns(time.values, time.valid, chunk.selection, n, width, origin, starts, values);
+  if (runs < 0) return null;
+  const groups = new Int32Array(runs);
+  for (let r = 0; r < runs; r++) {
+    const b = values[r]!;
+    const keyVals = constants.slice();
+    keyVals[timeAt] = b !== b ? null : b;
+    const name = JSON.stringify(keyVals);
+    let g = groupIndex.get(name);
+    if (g === undefined) { g = addGroup(keyVals); groupIndex.set(name, g); }
+    groups[r] = g;
+  }
+  const global = new Int32Array(n);
+  k.fillRuns(starts, groups, runs, n, global);
+  return global;
+}
+
 /** Each row's chunk-local composite key: ids of key 0 in the most significant place. */
 function combineKeys(ids: Int32Array[], radices: number[], n: number): Int32Array {
   if (ids.length === 1) return ids[0]!.slice(0, n);
@@ -220,7 +264,10 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     const n = chunk.rows;
     const sel = chunk.selection;
     let global: Int32Array;
+    // Time buckets in runs, other keys constant: groups assigned per run.
+    const byRun = keys.length > 0 ? byRuns(chunk, keys, groupIndex, addGroup) : null;
     if (keys.length === 0) global = new Int32Array(n);
+    else if (byRun) global = byRun;
     else {
       const perKey: { ids: Int32Array; values: KeyValue[] }[] = keys.map((spec) => {
         const values: KeyValue[] = [];

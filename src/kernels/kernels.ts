@@ -44,6 +44,13 @@ export interface Kernels {
   aggI64(fn: AggCode, values: BigInt64Array, valid: Uint8Array | null, sel: Uint32Array | null, groups: Int32Array, n: number, count: Float64Array, hi: Float64Array, lo: Float64Array, mm: BigInt64Array): void;
   /** out[i] = origin + floor((values[row] - origin) / width) * width. */
   bucketF64(values: Float64Array, sel: Uint32Array | null, n: number, width: number, origin: number, out: Float64Array): void;
+  /**
+   * Runs of equal time buckets over the selected rows: starts[k] is run k's first position, runValues[k] its
+   * bucket (NaN for a run of NULL rows). Returns the run count, or -1 if there are more than fit the arrays.
+   */
+  bucketRuns(values: Float64Array, valid: Uint8Array | null, sel: Uint32Array | null, n: number, width: number, origin: number, starts: Int32Array, runValues: Float64Array): number;
+  /** out[i] = groups[k] for every position i of run k (runs as bucketRuns gives them). */
+  fillRuns(starts: Int32Array, groups: Int32Array, runs: number, n: number, out: Int32Array): void;
   /** Two 32-bit FNV-1a hashes per string bytes[offsets[i]..offsets[i+1]) into out[2i], out[2i+1]. */
   hashStrings(bytes: Uint8Array, offsets: Int32Array, count: number, out: Uint32Array): void;
 }

@@ -111,6 +111,25 @@ export const typescriptKernels: Kernels = {
   bucketF64(v, sel, n, width, origin, out) {
     for (let i = 0; i < n; i++) out[i] = origin + Math.floor((v[sel ? sel[i]! : i]! - origin) / width) * width;
   },
+  bucketRuns(v, valid, sel, n, width, origin, starts, runValues) {
+    const max = Math.min(starts.length, runValues.length);
+    let runs = 0; let last = 0; let lastNull = -1;
+    for (let i = 0; i < n; i++) {
+      const r = sel ? sel[i]! : i;
+      const isNull = valid !== null && ((valid[r >>> 3]! >>> (r & 7)) & 1) === 0 ? 1 : 0;
+      const b = isNull ? 0 : origin + Math.floor((v[r]! - origin) / width) * width;
+      if (i > 0 && isNull === lastNull && (isNull === 1 || b === last)) continue;
+      if (runs === max) return -1;
+      starts[runs] = i;
+      runValues[runs] = isNull ? NaN : b;
+      runs++;
+      last = b; lastNull = isNull;
+    }
+    return runs;
+  },
+  fillRuns(starts, groups, runs, n, out) {
+    for (let k = 0; k < runs; k++) out.fill(groups[k]!, starts[k]!, k + 1 < runs ? starts[k + 1]! : n);
+  },
   hashStrings(bytes, offsets, count, out) {
     for (let i = 0; i < count; i++) {
       let h1 = 2166136261; let h2 = (0x811c9dc5 ^ 0x5bd1e995) >>> 0;

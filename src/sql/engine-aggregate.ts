@@ -26,6 +26,8 @@ class Unrepresentable extends Error {}
 const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A value as it appears in DuckDB's JSON answers (see result-json.ts): safe integers as numbers, wider ones as strings. */
+const printed = new Map<number, string | null>();
+
 function formatValue(v: AggValue | string | boolean, type: string): JsonValue {
   if (v === null) return null;
   if (typeof v === 'bigint') {
@@ -40,7 +42,13 @@ function formatValue(v: AggValue | string | boolean, type: string): JsonValue {
     case 'DOUBLE':
       if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v; break;
     case 'TIMESTAMP':
-      if (typeof v === 'number') { const s = formatTimestamp(v); if (s !== null) return s; } break;
+      if (typeof v === 'number') {
+        // Time keys repeat across groups (one hour for every host): print each once.
+        let s = printed.get(v);
+        if (s === undefined) { s = formatTimestamp(v); printed.set(v, s); }
+        if (s !== null) return s;
+      }
+      break;
   }
   throw new Unrepresentable(`${String(v)} as ${type}`);
 }
@@ -89,6 +97,7 @@ export function shapeRows(plan: AggregatePlan, groups: GroupResult, columns: Res
     });
   }
   const limited = plan.limit === null ? raw : raw.slice(0, plan.limit);
+  printed.clear();
   try {
     return limited.map((r) => r.map((v, i) => formatValue(v, columns[i]!.type)));
   } catch (e) {

@@ -133,6 +133,32 @@ describe.runIf(native !== null)('native and TypeScript kernels agree', () => {
     }), runs);
   });
 
+  it('bucketRuns and fillRuns', () => {
+    const input = fc.array(fc.oneof(fc.integer({ min: 0, max: 40 }).map((m) => 1.7e12 + m * 60_000), fc.constant(1.7e12)), { maxLength: 80 })
+      .chain((vals) => fc.tuple(fc.constant(vals.sort((x, y) => x - y)), bitmap(vals.length), fc.boolean(), fc.integer({ min: 1, max: 90 })));
+    fc.assert(fc.property(input, ([vals, valid, useSel, max]) => {
+      const v = Float64Array.from(vals);
+      const sel = useSel ? Uint32Array.from(vals.map((_, i) => i).filter((i) => i % 4 !== 2)) : null;
+      const n = sel ? sel.length : v.length;
+      const [x, y] = both((k) => {
+        const starts = new Int32Array(max); const values = new Float64Array(max);
+        const runs = k.bucketRuns(v, valid, sel, n, 300_000, 0, starts, values);
+        const out = new Int32Array(n);
+        if (runs >= 0) k.fillRuns(starts, Int32Array.from({ length: runs }, (_, r) => r * 3), runs, n, out);
+        return { runs, starts: Array.from(starts.subarray(0, Math.max(runs, 0))), values: Array.from(values.subarray(0, Math.max(runs, 0)), String), out: Array.from(out) };
+      });
+      expect(x).toEqual(y);
+    }), runs);
+  });
+
+  it('refuse rows and groups outside the arrays they were given', () => {
+    const v = new Float64Array(8); const count = new Float64Array(2);
+    expect(() => native!.aggF64(0, v, null, null, Int32Array.of(0, 1, 2), 3, count, new Float64Array(2), new Float64Array(2))).toThrow(/outside/);
+    expect(() => native!.aggF64(0, v, null, Uint32Array.of(9), Int32Array.of(0), 1, count, new Float64Array(2), new Float64Array(2))).toThrow(/outside/);
+    expect(() => native!.aggCount(null, null, Int32Array.of(-1), 1, 1, count)).toThrow(/outside/);
+    expect(() => native!.fillRuns(Int32Array.of(0, 5), Int32Array.of(0, 1), 2, 3, new Int32Array(3))).toThrow(/starts/);
+  });
+
   it('bucketF64 and hashStrings', () => {
     fc.assert(fc.property(fc.array(fc.oneof(fc.double({ min: -1e13, max: 1e13, noNaN: true }), fc.integer({ min: -1e9, max: 1e9 })), { maxLength: 50 }), fc.constantFrom(1000, 60_000, 3_600_000, 86_400_000, 7 * 86_400_000, 0.5), fc.constantFrom(0, Date.UTC(2000, 0, 3), -3 * 86_400_000), fc.array(fc.string({ unit: 'binary' }), { maxLength: 20 }), (vals, width, origin, strings) => {
       const v = Float64Array.from(vals);
