@@ -59,7 +59,8 @@ function fill(buf: Uint8Array, compressed: boolean, dst: Uint8Array, need: numbe
 /** A typed array of `count` elements that owns its buffer (so a worker can transfer it), filled from `buf`. */
 function decodeInto<T extends ArrayBufferView>(make: (b: ArrayBuffer, n: number) => T, width: number, count: number, buf: Uint8Array, compressed: boolean): T | null {
   const need = count * width;
-  const bytes = new Uint8Array(new ArrayBuffer(need));
+  // Not zero-filled (every byte is written below) and not pooled (the array owns its whole buffer).
+  const bytes = new Uint8Array(Buffer.allocUnsafeSlow(need).buffer, 0, need);
   return fill(buf, compressed, bytes, need) ? make(bytes.buffer, count) : null;
 }
 

@@ -161,7 +161,7 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
   const scans: ScanStats[] = [];
   const t1 = performance.now();
   try {
-    const bindings: { ref: TableRef; token: string }[] = [];
+    const bindings: { ref: TableRef; token: string; columns: readonly Column[] }[] = [];
     const root = shape.parsed.counterpart.get(shape.root as object)!;
     for (const ref of shape.tables) {
       const name = ref.table.toLowerCase();
@@ -211,9 +211,9 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
       scans.push(stats);
       const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks });
       tokens.set(token, name);
-      bindings.push({ ref, token });
+      bindings.push({ ref, token, columns: snapshot.schema.columns });
     }
-    const bound = fillTemplate(await boundTemplate(con, entry, root, bindings.map((b) => b.ref)), bindings.map((b) => b.token));
+    const bound = fillTemplate(await boundTemplate(con, entry, root, bindings), bindings.map((b) => b.token));
     const t2 = performance.now();
     const prepared = await prepare(con, bound, tokens);
     let result;
@@ -251,13 +251,14 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
 }
 
 /** The query printed with each bound reference replaced by a scan of a placeholder token (cached per text). */
-async function boundTemplate(con: DuckDBConnection, entry: CachedQuery, root: unknown, refs: TableRef[]): Promise<BoundTemplate> {
-  const key = refs.map((r) => shapeIndex(entry, r)).join(',');
+async function boundTemplate(con: DuckDBConnection, entry: CachedQuery, root: unknown, refs: { ref: TableRef; columns: readonly Column[] }[]): Promise<BoundTemplate> {
+  // By which references are bound, and their schemas (each scan subquery lists its columns).
+  const key = JSON.stringify(refs.map((r) => [shapeIndex(entry, r.ref), r.columns]));
   const hit = entry.bound.get(key);
   if (hit) return hit;
   const placeholders = refs.map(() => placeholderToken());
   const swap = new Map<object, unknown>();
-  for (const [i, ref] of refs.entries()) swap.set(ref.lossless, await scanNode(con, scanFunctionName, ref.lossless as { [k: string]: unknown }, placeholders[i]!));
+  for (const [i, r] of refs.entries()) swap.set(r.ref.lossless, await scanNode(con, scanFunctionName, r.ref.lossless as { [k: string]: unknown }, placeholders[i]!, r.columns));
   const t = { text: await printSelect(con, replaceNodes(root, swap)), placeholders };
   entry.bound.set(key, t);
   return t;
@@ -277,7 +278,7 @@ async function engineColumns(con: DuckDBConnection, entry: CachedQuery, root: un
   if (hit) return hit;
   const token = registerScan({ dataset: snapshot.dataset, version: snapshot.version, columns: snapshot.schema.columns, chunks: [] });
   tokens.set(token, snapshot.dataset);
-  const template = await boundTemplate(con, entry, root, [ref]);
+  const template = await boundTemplate(con, entry, root, [{ ref, columns: snapshot.schema.columns }]);
   const empty = await runPrepared(con, fillTemplate(template, [token]), tokens);
   const types = empty.columnTypes();
   const typed = { columns: empty.columnNames().map((n, i) => ({ name: n, type: types[i]!.toString() })), types };

@@ -6,7 +6,7 @@
  * projection pushdown so only the columns DuckDB asks for are written.
  */
 import duckdb from '@duckdb/node-bindings';
-import { BIGINT, BOOLEAN, DOUBLE, DuckDBTableFunction, INTEGER, TIMESTAMP, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DOUBLE, DuckDBTableFunction, ENUM16, ENUM8, INTEGER, TIMESTAMP, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { randomBytes } from 'node:crypto';
 import type { ColumnValues } from '../chunk/column.js';
@@ -42,7 +42,46 @@ export function releaseScan(token: string): void {
   prepared.delete(token);
 }
 
-interface BindData { scan: PreparedScan }
+/**
+ * A string column handed to DuckDB as ENUM codes: one dictionary for the
+ * whole scan, and per chunk the map from its codes to the scan's. The scan
+ * subquery (tree.ts) casts the column back to VARCHAR, so queries see the
+ * same type; DuckDB's cast is far cheaper than one call per string.
+ */
+interface EnumColumn { values: string[]; remap: (Uint8Array | Uint16Array)[] }
+
+/** Dictionaries up to this size go as ENUM (two-byte codes); larger ones as strings. */
+const enumValuesMax = 65_535;
+
+function enumColumn(scan: PreparedScan, name: string): EnumColumn | null {
+  const index = new Map<string, number>();
+  const values: string[] = [];
+  const codes: number[][] = [];
+  let rows = 0;
+  for (const chunk of scan.chunks) {
+    const col = chunk.columns.get(name);
+    if (!col || col.type !== 'string') { codes.push([]); continue; }
+    rows += chunk.rows;
+    const map = new Array<number>(col.dict.length);
+    for (let c = 0; c < col.dict.length; c++) {
+      const v = col.dict[c]!;
+      let g = index.get(v);
+      if (g === undefined) {
+        g = values.length;
+        if (g >= enumValuesMax) return null;
+        index.set(v, g); values.push(v);
+      }
+      map[c] = g;
+    }
+    codes.push(map);
+  }
+  // A dictionary nearly as large as the rows saves nothing.
+  if (values.length === 0 || values.length * 4 > rows) return null;
+  const wide = values.length > 255;
+  return { values, remap: codes.map((m) => (wide ? Uint16Array.from(m) : Uint8Array.from(m))) };
+}
+
+interface BindData { scan: PreparedScan; enums: (EnumColumn | null)[] }
 interface InitData { columns: number[]; chunk: number; offset: number }
 
 const scratch = new BigInt64Array(vectorRows);
@@ -123,6 +162,26 @@ function writeColumn(vector: duckdb.Vector, col: ColumnValues, offset: number, n
   }
 }
 
+const scratchU16 = new Uint16Array(vectorRows);
+
+/** A string column as ENUM codes: the chunk's codes mapped to the scan's dictionary, then copied. */
+function writeEnum(vector: duckdb.Vector, col: ColumnValues & { type: 'string' }, remap: Uint8Array | Uint16Array, sel: Uint32Array | null, offset: number, n: number): void {
+  const codes = col.codes;
+  const out = remap instanceof Uint16Array ? scratchU16 : scratchU8;
+  // NULL rows keep whatever code: the validity mask hides them (their code may be past the dictionary).
+  if (sel) for (let i = 0; i < n; i++) out[i] = remap[codes[sel[offset + i]!]!] ?? 0;
+  else for (let i = 0; i < n; i++) out[i] = remap[codes[offset + i]!] ?? 0;
+  duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, 0, n * out.BYTES_PER_ELEMENT);
+  if (col.valid !== null) {
+    duckdb.vector_ensure_validity_writable(vector);
+    if (sel) {
+      scratchValid.fill(0);
+      for (let i = 0; i < n; i++) if (isValid(col.valid, sel[offset + i]!)) scratchValid[i >>> 3]! |= 1 << (i & 7);
+      duckdb.copy_data_to_vector_validity(vector, 0, scratchValid.buffer, 0, Math.ceil(n / 8));
+    } else duckdb.copy_data_to_vector_validity(vector, 0, col.valid.buffer as ArrayBuffer, col.valid.byteOffset + offset / 8, Math.ceil(n / 8));
+  }
+}
+
 const noneValid = new Uint8Array(vectorRows / 8);
 
 /**
@@ -143,18 +202,22 @@ export function registerScanFunction(con: DuckDBConnection): void {
       const token = String(info.getParameter(0));
       const scan = prepared.get(token);
       if (!scan) { info.setError('strata_scan is bound by Strata to dataset names; it cannot be called directly'); return; }
-      for (const c of scan.columns) info.addResultColumn(c.name, duckTypes[c.type]);
+      const enums = scan.columns.map((c) => (c.type === 'string' ? enumColumn(scan, c.name) : null));
+      scan.columns.forEach((c, i) => {
+        const e = enums[i];
+        info.addResultColumn(c.name, e ? (e.values.length > 255 ? ENUM16(e.values) : ENUM8(e.values)) : duckTypes[c.type]);
+      });
       let rows = 0;
       for (const ch of scan.chunks) rows += ch.rows;
       info.setCardinality(rows, true);
-      info.setBindData({ scan } satisfies BindData);
+      info.setBindData({ scan, enums } satisfies BindData);
     },
     initFunction: (info) => {
       info.setMaxThreads(1);
       info.setInitData({ columns: info.getColumnIndexes(), chunk: 0, offset: 0 } satisfies InitData);
     },
     mainFunction: (info, output) => {
-      const { scan } = info.getBindData() as BindData;
+      const { scan, enums } = info.getBindData() as BindData;
       const state = info.getInitData() as InitData;
       while (state.chunk < scan.chunks.length && state.offset >= scan.chunks[state.chunk]!.rows) { state.chunk++; state.offset = 0; }
       const chunk = scan.chunks[state.chunk];
@@ -165,7 +228,9 @@ export function registerScanFunction(con: DuckDBConnection): void {
         if (!column) continue; // row-id style pseudo column: nothing to write
         const vector = duckdb.data_chunk_get_vector(output.chunk, j);
         const values = chunk.columns.get(column.name);
-        if (values) {
+        const e = enums[state.columns[j]!];
+        if (values && e && values.type === 'string') writeEnum(vector, values, e.remap[state.chunk]!, chunk.selection, state.offset, n);
+        else if (values) {
           if (chunk.selection) writeSelected(vector, values, chunk.selection, state.offset, n);
           else writeColumn(vector, values, state.offset, n);
         }

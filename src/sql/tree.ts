@@ -70,8 +70,6 @@ export async function printSelect(con: DuckDBConnection, node: unknown): Promise
 
 /** Lossless node templates read from DuckDB's own serialization, so they follow its version. */
 interface Templates {
-  /** FROM strata_scan('') — a TABLE_FUNCTION node. */
-  scan: MutableNode;
   /** SELECT CAST(NULL AS BIGINT) — a SELECT_NODE. */
   version: MutableNode;
   /** SELECT epoch_ms(CAST(NULL AS TIMESTAMP)) — a SELECT_NODE. */
@@ -86,7 +84,6 @@ function selectNode(p: ParsedSql): MutableNode {
 
 function loadTemplates(con: DuckDBConnection, scanFunction: string): Promise<Templates> {
   templates ??= (async () => ({
-    scan: selectNode(await serializeSql(con, `SELECT * FROM ${scanFunction}('')`)).from_table as MutableNode,
     version: selectNode(await serializeSql(con, 'SELECT CAST(NULL AS BIGINT)')),
     timestamp: selectNode(await serializeSql(con, 'SELECT epoch_ms(CAST(NULL AS TIMESTAMP))')),
   }))();
@@ -102,15 +99,35 @@ function nullSlot(node: unknown): object | null {
   return null;
 }
 
+/** Subquery templates by column list (see scanNode). */
+const scanSubqueries = new Map<string, Promise<MutableNode>>();
+
+/** The table-function node inside a scan subquery (where the token goes). */
+function innerScan(node: MutableNode): MutableNode {
+  return (((node.subquery as MutableNode).node as MutableNode).from_table as MutableNode);
+}
+
 /**
- * A table-function node reading `token` in place of a dataset reference,
- * keeping the reference's alias (or its name, so qualified columns still
- * bind), column aliases and TABLESAMPLE.
+ * The node read in place of a dataset reference: a subquery over
+ * `strata_scan('<token>')` selecting every column, strings cast to VARCHAR
+ * (the scan may hand them to DuckDB as ENUM codes, which is far cheaper than
+ * one call per string), keeping the reference's alias (or its name, so
+ * qualified columns still bind), column aliases and TABLESAMPLE. Column
+ * names follow the dataset name pattern (lowercase letters, digits, _), so
+ * the template's text is the schema's and nothing of the user's.
  */
-export async function scanNode(con: DuckDBConnection, scanFunction: string, ref: MutableNode, token: string): Promise<MutableNode> {
-  const t = (await loadTemplates(con, scanFunction)).scan;
-  const node = replaceNodes(t, new Map()) as MutableNode;
-  const fn = node.function as MutableNode;
+export async function scanNode(con: DuckDBConnection, scanFunction: string, ref: MutableNode, token: string, columns: readonly { name: string; type: string }[]): Promise<MutableNode> {
+  const key = columns.map((c) => `${c.name}:${c.type}`).join(',');
+  let template = scanSubqueries.get(key);
+  if (!template) {
+    if (!columns.every((c) => /^[a-z][a-z0-9_]*$/.test(c.name))) throw new StrataError('STRATA_ERR_INTERNAL', 'a column name outside the name pattern reached the scan');
+    const list = columns.map((c) => (c.type === 'string' ? `CAST("${c.name}" AS VARCHAR) AS "${c.name}"` : `"${c.name}"`)).join(', ');
+    template = serializeSql(con, `SELECT * FROM (SELECT ${list} FROM ${scanFunction}('')) AS t`).then((p) => selectNode(p).from_table as MutableNode);
+    scanSubqueries.set(key, template);
+    template.catch(() => scanSubqueries.delete(key));
+  }
+  const node = replaceNodes(await template, new Map()) as MutableNode;
+  const fn = innerScan(node).function as MutableNode;
   const arg = (fn.children as MutableNode[])[0]!;
   arg.value = { ...(arg.value as MutableNode), value: token };
   node.alias = ref.alias || ref.table_name;
