@@ -291,12 +291,17 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
         if (dense) dense[composite] = g; else sparse!.set(composite, g);
         return g;
       };
-      let lastComposite = -1; let lastGroup = -1;
-      for (let i = 0; i < n; i++) {
-        const c = global[i]!;
-        // Sorted chunks repeat groups in runs.
-        if (c !== lastComposite) { lastComposite = c; lastGroup = lookup(c, i); }
-        global[i] = lastGroup;
+      if (dense) {
+        // A plain table read per row; the slow path only where a local group is first seen.
+        for (let i = 0; i < n; i++) { const c = global[i]!; const g = dense[c]!; global[i] = g >= 0 ? g : lookup(c, i); }
+      } else {
+        let lastComposite = -1; let lastGroup = -1;
+        for (let i = 0; i < n; i++) {
+          const c = global[i]!;
+          // Sorted chunks repeat groups in runs.
+          if (c !== lastComposite) { lastComposite = c; lastGroup = lookup(c, i); }
+          global[i] = lastGroup;
+        }
       }
     }
     const groups = groupKeys.length;
