@@ -13,6 +13,8 @@ import type { ColumnValues } from '../chunk/column.js';
 import type { ColumnType } from '../schema/schema.js';
 import { Agg, aggI64RowsMax, kernels } from '../kernels/index.js';
 import type { ScanChunk } from './scan.js';
+import type { Predicate } from './predicate.js';
+import { filterRows } from './predicate.js';
 
 export type TruncUnit = 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 
@@ -22,7 +24,8 @@ export type KeySpec =
   | { kind: 'bucket'; column: string; widthMs: number; originMs: number };
 
 export type AggFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max';
-export interface AggSpec { fn: AggFn; column: string | null; type: ColumnType | null }
+/** `filter`: the aggregate's FILTER (WHERE ...), as predicates that are all exact (every conjunct understood). */
+export interface AggSpec { fn: AggFn; column: string | null; type: ColumnType | null; filter?: Predicate[] }
 
 /** A key value: string, number (int32, or ms for time keys), boolean, or null. */
 export type KeyValue = string | number | boolean | null;
@@ -230,6 +233,21 @@ function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupIndex: Map<stri
   return global;
 }
 
+/** The chunk's rows (and their groups) that pass an aggregate's FILTER. */
+function filteredRows(chunk: ScanChunk, filter: readonly Predicate[], groups: Int32Array): { sel: Uint32Array; groups: Int32Array } {
+  const anyColumn = chunk.columns.get(filter[0]!.column)!;
+  const mask = new Uint8Array(anyColumn.length).fill(1);
+  for (const p of filter) filterRows(p, chunk.columns.get(p.column)!, mask);
+  const n = chunk.rows; const sel = chunk.selection;
+  const rows = new Uint32Array(n); const g = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const r = sel ? sel[i]! : i;
+    if (mask[r]) { rows[m] = r; g[m] = groups[i]!; m++; }
+  }
+  return { sel: rows.subarray(0, m), groups: g.subarray(0, m) };
+}
+
 /** Each row's chunk-local composite key: ids of key 0 in the most significant place. */
 function combineKeys(ids: Int32Array[], radices: number[], n: number): Int32Array {
   if (ids.length === 1) return ids[0]!.slice(0, n);
@@ -308,25 +326,31 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     if (groups > rowsPerGroup.length) { const b = new Float64Array(Math.max(groups, rowsPerGroup.length * 2)); b.set(rowsPerGroup); rowsPerGroup = b; }
     k.aggCount(null, null, global, n, n, rowsPerGroup);
     aggs.forEach((spec, a) => {
-      if (spec.fn === 'count_star' || spec.column === null) return;
+      if ((spec.fn === 'count_star' || spec.column === null) && !spec.filter) return;
       const s = acc[a]!;
       s.ensure(groups);
+      // FILTER (WHERE ...): the aggregate sees only the rows that pass, as a narrower selection.
+      const only = spec.filter ? filteredRows(chunk, spec.filter, global) : null;
+      const rowSel = only ? only.sel : sel;
+      const ids = only ? only.groups : global;
+      const m = only ? only.sel.length : n;
+      if (spec.column === null) { k.aggCount(null, rowSel, ids, m, chunk.rows, s.count); return; }
       const col = chunk.columns.get(spec.column)!;
-      if (spec.fn === 'count' || col.type === 'string' || col.type === 'bool') { k.aggCount(col.valid, sel, global, n, col.length, s.count); return; }
+      if (spec.fn === 'count' || col.type === 'string' || col.type === 'bool') { k.aggCount(col.valid, rowSel, ids, m, col.length, s.count); return; }
       const fn = spec.fn === 'min' ? Agg.min : spec.fn === 'max' ? Agg.max : Agg.sum;
       if (col.type === 'int64') {
-        for (let from = 0; from < n; from += aggI64RowsMax) {
-          const m = Math.min(aggI64RowsMax, n - from);
-          if (fn === Agg.sum && s.rowsSinceFold + m > aggI64RowsMax) s.fold(groups);
-          // Without a selection, the slice's rows are from..from+m: give them as a selection.
-          const rows = sel ? sel.subarray(from, from + m) : from === 0 ? null : Uint32Array.from({ length: m }, (_, i) => from + i);
-          k.aggI64(fn, col.values, col.valid, rows, global.subarray(from, from + m), m, s.count, s.hi!, s.lo!, s.mm!);
-          s.rowsSinceFold += m;
+        for (let from = 0; from < m; from += aggI64RowsMax) {
+          const part = Math.min(aggI64RowsMax, m - from);
+          if (fn === Agg.sum && s.rowsSinceFold + part > aggI64RowsMax) s.fold(groups);
+          // Without a selection, the slice's rows are from..from+part: give them as a selection.
+          const rows = rowSel ? rowSel.subarray(from, from + part) : from === 0 ? null : Uint32Array.from({ length: part }, (_, i) => from + i);
+          k.aggI64(fn, col.values, col.valid, rows, ids.subarray(from, from + part), part, s.count, s.hi!, s.lo!, s.mm!);
+          s.rowsSinceFold += part;
         }
         return;
       }
-      if (col.type === 'int32') k.aggI32(fn, col.values, col.valid, sel, global, n, s.count, s.state, s.comp);
-      else k.aggF64(fn, col.values, col.valid, sel, global, n, s.count, s.state, s.comp);
+      if (col.type === 'int32') k.aggI32(fn, col.values, col.valid, rowSel, ids, m, s.count, s.state, s.comp);
+      else k.aggF64(fn, col.values, col.valid, rowSel, ids, m, s.count, s.state, s.comp);
     });
   }
   const values = aggs.map((spec, a) => {
@@ -336,7 +360,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     return groupKeys.map((_, g): AggValue => {
       const none = s.count[g] === 0;
       switch (spec.fn) {
-        case 'count_star': return rowsPerGroup[g]!;
+        case 'count_star': return spec.filter ? s.count[g]! : rowsPerGroup[g]!;
         case 'count': return s.count[g]!;
         case 'sum': return none ? null : s.int64 ? (s.total![g] ?? 0n) : total(s, g);
         case 'avg': return none ? null : s.int64 ? Number(s.total![g] ?? 0n) / s.count[g]! : total(s, g) / s.count[g]!;

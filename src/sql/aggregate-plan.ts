@@ -8,7 +8,9 @@
  */
 import type { AggFn, AggSpec, KeySpec, TruncUnit } from '../engine/aggregate.js';
 import type { DatasetSchema } from '../schema/schema.js';
-import type { Node } from './nodes.js';
+import type { Predicate } from '../engine/predicate.js';
+import type { FunctionNode, Node } from './nodes.js';
+import { extractPredicates } from './pushdown.js';
 import { constantNumber, countConjuncts, isCast, isColumnRef, isConstant, isFunction, isSelect, isStar } from './nodes.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 
@@ -82,8 +84,20 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
     return null;
   };
 
+  /** FILTER (WHERE ...) as predicates, when every conjunct is one the scan's filters apply exactly. */
+  const filterOf = (f: Node | null): Predicate[] | null | undefined => {
+    if (!f) return undefined;
+    const predicates = extractPredicates({ where: f, sole: true }, [ref.alias || ref.table], schema.columns);
+    return predicates.length === countConjuncts(f) ? predicates : null;
+  };
   const aggOf = (e: Node): AggSpec | null => {
-    if (!isFunction(e) || e.distinct || e.filter || e.order_bys?.orders?.length) return null;
+    if (!isFunction(e) || e.distinct || e.order_bys?.orders?.length) return null;
+    const filter = filterOf(e.filter);
+    if (filter === null) return null;
+    const spec = aggSpecOf(e);
+    return spec && filter ? { ...spec, filter } : spec;
+  };
+  const aggSpecOf = (e: FunctionNode): AggSpec | null => {
     const fn = e.function_name as AggFn;
     const args = e.children;
     if (fn === 'count_star' && args.length === 0) return { fn, column: null, type: null };
@@ -158,6 +172,6 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
       }
     } else return null;
   }
-  const columns = [...new Set([...keys.map((k) => k.column), ...aggs.flatMap((a) => (a.column ? [a.column] : []))])];
+  const columns = [...new Set([...keys.map((k) => k.column), ...aggs.flatMap((a) => [...(a.column ? [a.column] : []), ...(a.filter ?? []).map((p) => p.column)])])];
   return { ref, keys, aggs, outputs, order, limit, columns, conjuncts: countConjuncts(root.where_clause ?? null) };
 }
