@@ -23,7 +23,7 @@ export type KeySpec =
   | { kind: 'trunc'; column: string; unit: TruncUnit }
   | { kind: 'bucket'; column: string; widthMs: number; originMs: number };
 
-export type AggFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max';
+export type AggFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max';
 /** `filter`: the aggregate's FILTER (WHERE ...), as predicates that are all exact (every conjunct understood). */
 export interface AggSpec { fn: AggFn; column: string | null; type: ColumnType | null; filter?: Predicate[] }
 
@@ -161,6 +161,9 @@ class Accumulators {
   total: bigint[] | null = null;
   mm: BigInt64Array | null = null;
   rowsSinceFold = 0;
+  /** count(DISTINCT): per group, the values seen (strings as ids in `ids`). */
+  distinct: Set<number | bigint>[] = [];
+  ids = new Map<string, number>();
 
   constructor(readonly int64: boolean) {
     if (int64) { this.hi = new Float64Array(16); this.lo = new Float64Array(16); this.total = []; this.mm = new BigInt64Array(16); }
@@ -231,6 +234,47 @@ function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupIndex: Map<stri
   const global = new Int32Array(n);
   k.fillRuns(starts, groups, runs, n, global);
   return global;
+}
+
+/**
+ * count(DISTINCT): the non-NULL values of rows sel[i] (or i) into their
+ * groups' sets. A string column adds dictionary entries, not rows: when the
+ * chunk is one group, each entry used once (a chunk's dictionary holds only
+ * values its rows have).
+ */
+function addDistinct(s: Accumulators, col: ColumnValues, sel: Uint32Array | null, groups: Int32Array, n: number, groupCount: number): void {
+  while (s.distinct.length < groupCount) s.distinct.push(new Set());
+  const valid = col.valid;
+  const isValidRow = (r: number): boolean => valid === null || ((valid[r >>> 3]! >>> (r & 7)) & 1) === 1;
+  if (col.type === 'string') {
+    const idOf = col.dict.map((v) => { let id = s.ids.get(v); if (id === undefined) { id = s.ids.size; s.ids.set(v, id); } return id; });
+    let oneGroup = n > 0;
+    for (let i = 1; i < n && oneGroup; i++) if (groups[i] !== groups[0]) oneGroup = false;
+    if (oneGroup) {
+      const set = s.distinct[groups[0]!]!;
+      if (sel === null && valid === null && n === col.length) { for (const id of idOf) set.add(id); return; }
+      const used = new Uint8Array(col.dict.length);
+      for (let i = 0; i < n; i++) { const r = sel ? sel[i]! : i; if (isValidRow(r)) used[col.codes[r]!] = 1; }
+      for (let c = 0; c < used.length; c++) if (used[c]) set.add(idOf[c]!);
+      return;
+    }
+    for (let i = 0; i < n; i++) { const r = sel ? sel[i]! : i; if (isValidRow(r)) s.distinct[groups[i]!]!.add(idOf[col.codes[r]!]!); }
+    return;
+  }
+  if (col.type === 'int64') {
+    const words = new Int32Array(col.values.buffer, col.values.byteOffset, col.length * 2);
+    for (let i = 0; i < n; i++) {
+      const r = sel ? sel[i]! : i;
+      if (!isValidRow(r)) continue;
+      const v = words[2 * r + 1]! * 4294967296 + (words[2 * r]! >>> 0);
+      // Exact as a number within 2^53; beyond, the value itself (never equal to a number in a Set).
+      s.distinct[groups[i]!]!.add(Number.isSafeInteger(v) ? v : col.values[r]!);
+    }
+    return;
+  }
+  if (col.type === 'float64') throw new Error('count(DISTINCT) of doubles is DuckDB\'s');
+  const values = col.values;
+  for (let i = 0; i < n; i++) { const r = sel ? sel[i]! : i; if (isValidRow(r)) s.distinct[groups[i]!]!.add(values[r]!); }
 }
 
 /** The chunk's rows (and their groups) that pass an aggregate's FILTER. */
@@ -336,6 +380,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
       const m = only ? only.sel.length : n;
       if (spec.column === null) { k.aggCount(null, rowSel, ids, m, chunk.rows, s.count); return; }
       const col = chunk.columns.get(spec.column)!;
+      if (spec.fn === 'count_distinct') { addDistinct(s, col, rowSel, ids, m, groups); return; }
       if (spec.fn === 'count' || col.type === 'string' || col.type === 'bool') { k.aggCount(col.valid, rowSel, ids, m, col.length, s.count); return; }
       const fn = spec.fn === 'min' ? Agg.min : spec.fn === 'max' ? Agg.max : Agg.sum;
       if (col.type === 'int64') {
@@ -362,6 +407,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
       switch (spec.fn) {
         case 'count_star': return spec.filter ? s.count[g]! : rowsPerGroup[g]!;
         case 'count': return s.count[g]!;
+        case 'count_distinct': return s.distinct[g]?.size ?? 0;
         case 'sum': return none ? null : s.int64 ? (s.total![g] ?? 0n) : total(s, g);
         case 'avg': return none ? null : s.int64 ? Number(s.total![g] ?? 0n) / s.count[g]! : total(s, g) / s.count[g]!;
         case 'min': case 'max': return none ? null : s.int64 ? s.mm![g]! : s.state[g]!;

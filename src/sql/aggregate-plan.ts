@@ -91,11 +91,17 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
     return predicates.length === countConjuncts(f) ? predicates : null;
   };
   const aggOf = (e: Node): AggSpec | null => {
-    if (!isFunction(e) || e.distinct || e.order_bys?.orders?.length) return null;
+    if (!isFunction(e) || e.order_bys?.orders?.length) return null;
     const filter = filterOf(e.filter);
     if (filter === null) return null;
-    const spec = aggSpecOf(e);
+    const spec = e.distinct ? distinctOf(e) : aggSpecOf(e);
     return spec && filter ? { ...spec, filter } : spec;
+  };
+  /** count(DISTINCT column), for any type but double (DuckDB's equality of -0 and NaN is its own). */
+  const distinctOf = (e: FunctionNode): AggSpec | null => {
+    const col = e.function_name === 'count' && e.children.length === 1 ? columnOf(e.children[0]) : null;
+    const type = col ? typeOf.get(col)! : null;
+    return col && type && type !== 'float64' ? { fn: 'count_distinct', column: col, type } : null;
   };
   const aggSpecOf = (e: FunctionNode): AggSpec | null => {
     const fn = e.function_name as AggFn;

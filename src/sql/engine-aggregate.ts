@@ -72,7 +72,7 @@ function compare(a: Cell, b: Cell): number {
 /** Rows for the plan's outputs, ordered and limited; null when DuckDB must answer instead. */
 export function shapeRows(plan: AggregatePlan, groups: GroupResult, columns: ResultColumn[]): JsonValue[][] | null {
   const expected: Record<string, string[]> = {
-    count_star: ['BIGINT'], count: ['BIGINT'], sum: ['HUGEINT', 'DOUBLE'], avg: ['DOUBLE'], min: ['INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'], max: ['INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'],
+    count_star: ['BIGINT'], count: ['BIGINT'], count_distinct: ['BIGINT'], sum: ['HUGEINT', 'DOUBLE'], avg: ['DOUBLE'], min: ['INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'], max: ['INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'],
   };
   if (columns.length !== plan.outputs.length) return null;
   for (const [i, o] of plan.outputs.entries()) {
