@@ -11,7 +11,7 @@ import type { DatasetSchema } from '../schema/schema.js';
 import type { Predicate } from '../engine/predicate.js';
 import type { FunctionNode, Node } from './nodes.js';
 import { extractPredicates } from './pushdown.js';
-import { constantNumber, countConjuncts, isCast, isColumnRef, isConstant, isFunction, isSelect, isStar } from './nodes.js';
+import { constantNumber, countConjuncts, isAndConjunction, isCast, isColumnRef, isConstant, isFunction, isSelect, isStar } from './nodes.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 
 export type Output = { kind: 'key'; index: number } | { kind: 'agg'; index: number };
@@ -27,6 +27,31 @@ export interface AggregatePlan {
   columns: string[];
   /** The WHERE's conjunct count, which must all be pushed for the plan to hold. */
   conjuncts: number;
+  /** HAVING, as AND-ed comparisons of an aggregate (by index in aggs; possibly one the select list lacks) with a number. */
+  having: HavingTerm[];
+}
+
+export interface HavingTerm { agg: number; op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'; value: number }
+
+const compareOps: Record<string, HavingTerm['op']> = {
+  COMPARE_EQUAL: 'eq', COMPARE_NOTEQUAL: 'ne', COMPARE_LESSTHAN: 'lt', COMPARE_GREATERTHAN: 'gt',
+  COMPARE_LESSTHANOREQUALTO: 'le', COMPARE_GREATERTHANOREQUALTO: 'ge',
+};
+const flippedOps: Record<HavingTerm['op'], HavingTerm['op']> = { eq: 'eq', ne: 'ne', lt: 'gt', gt: 'lt', le: 'ge', ge: 'le' };
+const integerTypes = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'HUGEINT']);
+
+/** A numeric constant's exact value as a double, or null (wide decimals, huge integers, anything else). */
+function numberConstant(e: Node): number | null {
+  if (!isConstant(e) || e.value.is_null || typeof e.value.value !== 'number') return null;
+  const id = e.value.type.id; const raw = e.value.value;
+  if (integerTypes.has(id)) return Number.isSafeInteger(raw) ? raw : null;
+  if (id === 'DOUBLE' || id === 'FLOAT') return raw;
+  if (id === 'DECIMAL') {
+    const info = e.value.type.type_info;
+    const width = Number(info?.width ?? 18); const scale = Number(info?.scale ?? 0);
+    return width <= 15 && Number.isSafeInteger(raw) ? raw / 10 ** scale : null;
+  }
+  return null;
 }
 
 const truncUnits: TruncUnit[] = ['second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'];
@@ -48,7 +73,7 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
   const root = shape.root;
   if (shape.tables.length !== 1 || !isSelect(root) || shape.cteNames.size > 0) return null;
   const ref = shape.tables[0]!;
-  if (root.from_table !== ref.node || root.having || root.qualify || root.sample) return null;
+  if (root.from_table !== ref.node || root.qualify || root.sample) return null;
   if (root.group_sets && root.group_sets.length > 1) return null;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const names = new Set([ref.table.toLowerCase(), ref.alias.toLowerCase()].filter((n) => n !== ''));
@@ -128,6 +153,27 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
     keys.push(key);
     keyExprs.push(canonical(item));
   }
+  // HAVING: AND-ed comparisons of an aggregate with a number; an aggregate the select list lacks is computed too.
+  const having: HavingTerm[] = [];
+  if (root.having) {
+    const terms: Node[] = [];
+    const flatten = (e: Node): void => { if (isAndConjunction(e)) e.children.forEach(flatten); else terms.push(e); };
+    flatten(root.having);
+    for (const t of terms) {
+      const op = t.class === 'COMPARISON' ? compareOps[String(t.type)] : undefined;
+      if (!op) return null;
+      let aggNode = t.left as Node; let value = numberConstant(t.right as Node); let o = op;
+      if (value === null) { aggNode = t.right as Node; value = numberConstant(t.left as Node); o = flippedOps[op]; }
+      if (value === null || Number.isNaN(value)) return null;
+      const spec = aggOf(aggNode);
+      if (!spec) return null;
+      const shown = select.findIndex((item, i) => outputs[i]!.kind === 'agg' && canonical(item) === canonical(aggNode));
+      let index: number;
+      if (shown >= 0) index = outputs[shown]!.index;
+      else { index = aggs.length; aggs.push(spec); }
+      having.push({ agg: index, op: o, value });
+    }
+  }
   if (aggs.length === 0 || keys.length > 3) return null;
   // GROUP BY must be exactly the key items (or ALL).
   const groups = root.group_expressions ?? [];
@@ -179,5 +225,5 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
     } else return null;
   }
   const columns = [...new Set([...keys.map((k) => k.column), ...aggs.flatMap((a) => [...(a.column ? [a.column] : []), ...(a.filter ?? []).map((p) => p.column)])])];
-  return { ref, keys, aggs, outputs, order, limit, columns, conjuncts: countConjuncts(root.where_clause ?? null) };
+  return { ref, keys, aggs, outputs, order, limit, columns, conjuncts: countConjuncts(root.where_clause ?? null), having };
 }

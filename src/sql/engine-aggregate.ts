@@ -9,7 +9,7 @@
  */
 import type { AggValue, GroupResult } from '../engine/aggregate.js';
 import { cmpString } from '../engine/predicate.js';
-import type { AggregatePlan } from './aggregate-plan.js';
+import type { AggregatePlan, HavingTerm } from './aggregate-plan.js';
 import type { JsonValue, ResultColumn } from './result-types.js';
 
 function formatTimestamp(ms: number): string | null {
@@ -69,6 +69,24 @@ function compare(a: Cell, b: Cell): number {
   return Number(a) - Number(b);
 }
 
+/** Does a group's aggregate value pass a HAVING comparison? NULL never does; NaN is above every number, as in DuckDB. */
+function havingHolds(v: AggValue, t: HavingTerm): boolean {
+  if (v === null) return false;
+  if (typeof v === 'bigint') {
+    if (v < -safeMax || v > safeMax) throw new Unrepresentable(`${String(v)} in HAVING`);
+    v = Number(v);
+  }
+  const c = compare(v, t.value);
+  switch (t.op) {
+    case 'eq': return c === 0;
+    case 'ne': return c !== 0;
+    case 'lt': return c < 0;
+    case 'le': return c <= 0;
+    case 'gt': return c > 0;
+    case 'ge': return c >= 0;
+  }
+}
+
 /** Rows for the plan's outputs, ordered and limited; null when DuckDB must answer instead. */
 export function shapeRows(plan: AggregatePlan, groups: GroupResult, columns: ResultColumn[]): JsonValue[][] | null {
   const expected: Record<string, string[]> = {
@@ -80,7 +98,14 @@ export function shapeRows(plan: AggregatePlan, groups: GroupResult, columns: Res
     if (o.kind === 'agg' && !expected[plan.aggs[o.index]!.fn]!.includes(type)) return null;
     if (o.kind === 'key' && !['VARCHAR', 'BOOLEAN', 'INTEGER', 'BIGINT', 'TIMESTAMP'].includes(type)) return null;
   }
-  const raw: Cell[][] = groups.keys.map((k, g) => plan.outputs.map((o) => (o.kind === 'key' ? k[o.index]! : groups.values[o.index]![g]!)));
+  let kept: number[];
+  try {
+    kept = groups.keys.map((_, g) => g).filter((g) => plan.having.every((t) => havingHolds(groups.values[t.agg]![g]!, t)));
+  } catch (e) {
+    if (e instanceof Unrepresentable) return null;
+    throw e;
+  }
+  const raw: Cell[][] = kept.map((g) => plan.outputs.map((o) => (o.kind === 'key' ? groups.keys[g]![o.index]! : groups.values[o.index]![g]!)));
   if (plan.keys.length > 0 || raw.length > 0) {
     // Sort raw values (numbers, not their printed forms) by DuckDB's rules: NULLS LAST unless asked.
     raw.sort((x, y) => {

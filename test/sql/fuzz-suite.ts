@@ -88,7 +88,8 @@ function genQuery(rand: () => number): string {
   const from = v === versions && rand() < 0.5 ? 't' : `t AT (VERSION => ${v})`;
   const unit = pick(['minute', 'hour', 'day', 'week', 'month', 'year']);
   const width = pick(['90 minutes', '6 hours', '1 day', '2 days', '1 week']);
-  switch (int(0, 14)) {
+  switch (int(0, 15)) {
+    case 15: return `SELECT s, count(*) AS n, avg(i32) FROM ${from} ${where} GROUP BY s HAVING ${pick(['count(*) > 300', 'count(*) >= 2 AND max(i64) < 1000000', 'avg(i32) > 0.5', 'sum(f) < 0', 'min(ts) <= 5 OR count(*) > 1', 'count(DISTINCT host) = 6', 'max(f) > 100', '300 < count(*)'])} ORDER BY s NULLS FIRST`;
     case 14: return `SELECT host, count(*) FILTER (WHERE ${conj()}), sum(i64) FILTER (WHERE ${conj()}), max(f) FILTER (WHERE ${conj()} AND ${conj()}), count(s) FILTER (WHERE ${conj()}) FROM ${from} ${where} GROUP BY host ORDER BY host NULLS FIRST`;
     case 12: return `SELECT date_trunc('${unit}', ts) AS h, count(*), max(i32), sum(i64) FROM ${from} ${where} GROUP BY 1 ORDER BY 1 ${pick(['DESC', 'ASC', ''])} LIMIT ${int(1, 6)}`;
     case 13: return `SELECT time_bucket(INTERVAL '${width}', ts) AS b, host, min(f) FROM ${from} ${where} GROUP BY ALL ORDER BY b DESC, host NULLS FIRST LIMIT ${int(1, 9)}`;
