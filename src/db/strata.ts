@@ -322,6 +322,7 @@ export class Strata {
       scan: (snapshot, columns, predicates, hints) => scanSnapshot(this.reader, snapshot, columns, predicates, {
         readsInFlightMax: this.limits.scanReadsInFlightMax,
         ...(hints?.lastBy ? { lastBy: hints.lastBy } : {}),
+        ...(hints?.rowsOnly ? { rowsOnly: true } : {}),
         ...(this.limits.scanWorkers > 0 ? { workers: { pool: () => (this.pool ??= new WorkerPool(this.limits.scanWorkers)), rowsMin: this.limits.scanWorkerRowsMin } } : {}),
       }),
     };

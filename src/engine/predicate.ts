@@ -154,6 +154,53 @@ export function mayMatchChunk(p: Predicate, ref: ChunkRef, type: ColumnType): bo
   }
 }
 
+/**
+ * Does every row of a chunk satisfy the predicate, by its statistics alone?
+ * `false` when unsure. Doubles are never certain (statistics ignore NaN,
+ * which fails < and <=), nor are strings whose maximum was dropped.
+ */
+export function coversChunk(p: Predicate, ref: ChunkRef, type: ColumnType): boolean {
+  const meta = ref.columns[p.column];
+  const rows = ref.rows;
+  if (!meta) return p.op === 'isnull';
+  if (p.op === 'isnull') return meta.nulls === rows;
+  if (meta.nulls > 0) return false;
+  if (p.op === 'notnull') return true;
+  if (type === 'float64' || meta.min === null || meta.max === null) return false;
+  let lo: Constant; let hi: Constant;
+  if (type === 'int64') {
+    // Exact: compare as BigInt against integer constants only.
+    const min = BigInt(meta.min as string); const max = BigInt(meta.max as string);
+    const big = (c: Constant): bigint | null => (typeof c === 'number' && Number.isSafeInteger(c) ? BigInt(c) : null);
+    const within = (c: Constant, f: (b: bigint) => boolean): boolean => { const b = big(c); return b !== null && f(b); };
+    switch (p.op) {
+      case 'eq': return min === max && within(p.value, (b) => b === min);
+      case 'ne': return within(p.value, (b) => b < min || b > max);
+      case 'lt': return within(p.value, (b) => max < b);
+      case 'le': return within(p.value, (b) => max <= b);
+      case 'gt': return within(p.value, (b) => min > b);
+      case 'ge': return within(p.value, (b) => min >= b);
+      case 'between': return within(p.low, (b) => min >= b) && within(p.high, (b) => max <= b);
+      case 'in': return min === max && p.values.some((v) => within(v, (b) => b === min));
+    }
+  }
+  if (type === 'string' || type === 'bool') { lo = meta.min as string | boolean; hi = meta.max as string | boolean; }
+  else {
+    if (typeof meta.min !== 'number' || typeof meta.max !== 'number') return false;
+    lo = meta.min; hi = meta.max;
+  }
+  switch (p.op) {
+    case 'eq': return cmp(lo, hi) === 0 && cmp(lo, p.value) === 0;
+    case 'ne': return cmp(p.value, lo) < 0 || cmp(p.value, hi) > 0;
+    case 'lt': return cmp(hi, p.value) < 0;
+    case 'le': return cmp(hi, p.value) <= 0;
+    case 'gt': return cmp(lo, p.value) > 0;
+    case 'ge': return cmp(lo, p.value) >= 0;
+    case 'between': return cmp(lo, p.low) >= 0 && cmp(hi, p.high) <= 0;
+    case 'in': return cmp(lo, hi) === 0 && p.values.some((v) => cmp(lo, v) === 0);
+  }
+}
+
 /** An int64 column's predicate on integer bounds: fractional constants round to the integers they admit. */
 function int64Bounds(p: Predicate): { op: OpCode; a: bigint; b: bigint } | 'none' | 'all' | null {
   const int = (x: Constant, dir: 'floor' | 'ceil'): bigint | null => {

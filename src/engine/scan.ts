@@ -12,7 +12,7 @@ import type { ChunkReader } from './chunk-reader.js';
 import type { WorkerPool } from './worker-pool.js';
 import { kernels } from '../kernels/index.js';
 import type { Predicate } from './predicate.js';
-import { describePredicate, filterRows, matchesKey, mayMatchChunk } from './predicate.js';
+import { coversChunk, describePredicate, filterRows, matchesKey, mayMatchChunk } from './predicate.js';
 
 export interface ScanChunk {
   /** Rows handed on: the selection's length, or all of the chunk's rows. */
@@ -31,6 +31,8 @@ export interface ScanStats {
   chunks: number;
   prunedByPartition: number;
   prunedByStats: number;
+  /** Chunks whose statistics show every row passes: counted without being read (count(*) only). */
+  countedFromStats: number;
   chunksRead: number;
   rowsRead: number;
   rowsSelected: number;
@@ -56,6 +58,8 @@ export interface ScanOptions {
    * value keeps its rows): a last-point query needs no others.
    */
   lastBy?: string;
+  /** Only row counts are needed (count(*) alone): chunks every row of which passes are not read. */
+  rowsOnly?: boolean;
 }
 
 type Stat = ChunkRef['columns'][string]['max'];
@@ -115,13 +119,13 @@ function keepLastPoints(refs: ChunkRef[], chunks: (ScanChunk | null)[], column: 
 }
 
 export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], options: ScanOptions): Promise<{ chunks: ScanChunk[]; stats: ScanStats }> {
-  const { readsInFlightMax, workers, lastBy } = options;
+  const { readsInFlightMax, workers, lastBy, rowsOnly } = options;
   const schema = snapshot.schema;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const keyIndex = new Map(schema.partitionKey.map((k, i) => [k, i]));
   const stats: ScanStats = {
     dataset: snapshot.dataset, version: snapshot.version, predicates: predicates.map(describePredicate), columns: wanted.map((c) => c.name),
-    chunks: snapshot.chunks.size, prunedByPartition: 0, prunedByStats: 0, chunksRead: 0, rowsRead: 0, rowsSelected: 0, readMs: 0, filterMs: 0, workers: 0,
+    chunks: snapshot.chunks.size, prunedByPartition: 0, prunedByStats: 0, countedFromStats: 0, chunksRead: 0, rowsRead: 0, rowsSelected: 0, readMs: 0, filterMs: 0, workers: 0,
   };
   const live: ChunkRef[] = [];
   for (const ref of snapshot.chunks.values()) {
@@ -129,6 +133,17 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
     if (!ref.mixed && predicates.some((p) => keyIndex.has(p.column) && !matchesKey(p, ref.key[keyIndex.get(p.column)!] ?? null))) { stats.prunedByPartition++; continue; }
     if (predicates.some((p) => !mayMatchChunk(p, ref, typeOf.get(p.column)!))) { stats.prunedByStats++; continue; }
     live.push(ref);
+  }
+  const counted: ScanChunk[] = [];
+  if (rowsOnly) {
+    for (let i = live.length - 1; i >= 0; i--) {
+      const ref = live[i]!;
+      if (!predicates.every((p) => coversChunk(p, ref, typeOf.get(p.column)!))) continue;
+      counted.push({ rows: ref.rows, columns: new Map(), selection: null });
+      stats.countedFromStats++;
+      stats.rowsSelected += ref.rows;
+      live.splice(i, 1);
+    }
   }
   if (lastBy && predicates.length === 0) {
     const kept = lastPointChunks(live, lastBy);
@@ -176,5 +191,5 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
     for (const f of filterCols) c.columns.delete(f.name);
     stats.rowsSelected += c.rows;
   }
-  return { chunks: out.filter((c): c is ScanChunk => c !== null), stats };
+  return { chunks: [...counted, ...out.filter((c): c is ScanChunk => c !== null)], stats };
 }

@@ -38,7 +38,7 @@ export interface ScanSource {
   snapshot(dataset: string, version?: number): Promise<Snapshot>;
   versionAt(dataset: string, timeMs: number): Promise<number>;
   /** `lastBy`: only the rows at their partition's greatest value of that column are needed (a last-point query). */
-  scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[], hints?: { lastBy?: string }): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
+  scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[], hints?: { lastBy?: string; rowsOnly?: boolean }): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
   /** Dataset names, to say which exist when a query names one that does not. */
   datasets(): Promise<string[]>;
 }
@@ -191,7 +191,9 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
           if (g && g.keys.filter((k) => k[top.keyIndex] !== null).length >= top.needed) { groups = g; stats = narrow.stats; }
         }
         if (!stats) {
-          const full = await source.scan(snapshot, wanted, predicates);
+          // count(*) alone: chunks that statistics show wholly inside the WHERE are counted, not read.
+          const rowsOnly = plan.keys.length === 0 && plan.aggs.every((a) => a.fn === 'count_star' && !a.filter);
+          const full = await source.scan(snapshot, wanted, predicates, rowsOnly ? { rowsOnly } : {});
           groups = aggregate(full.chunks, plan.keys, plan.aggs);
           stats = full.stats;
         }
