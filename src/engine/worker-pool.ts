@@ -58,8 +58,9 @@ export class WorkerPool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot });
-      // Blobs may be views into larger buffers (a driver's frame): give each its own buffer and move it.
-      const own = blobs.map((b) => (b && (b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength) ? b.slice() : b));
+      // Blobs may be views into larger buffers (a driver's frame, one read of several columns): give each its
+      // own buffer and move it. (A Buffer's slice() is a view, so the copy is made by the constructor.)
+      const own = blobs.map((b) => (b && (b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength) ? new Uint8Array(b) : b));
       const task: DecodeTask = { id, dataset, ref, columns, blobs: own };
       slot.worker.postMessage(task, own.flatMap((b) => (b ? [b.buffer as ArrayBuffer] : [])));
     });

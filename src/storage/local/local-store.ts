@@ -40,6 +40,24 @@ export interface LocalStoreOptions {
   fsync?: boolean;
 }
 
+/** Largest gap between two ranges that one read still covers. */
+const coalesceGapMax = 64 * 1024;
+
+/** Groups ranges (by index) into spans read at once: sorted by offset, merged across small gaps. */
+function coalesce(ranges: readonly ByteRange[]): { start: number; end: number; members: number[] }[] {
+  const order = ranges.map((_, i) => i).sort((a, b) => ranges[a]!.offset - ranges[b]!.offset);
+  const spans: { start: number; end: number; members: number[] }[] = [];
+  for (const i of order) {
+    const r = ranges[i]!;
+    const last = spans[spans.length - 1];
+    if (last && r.offset <= last.end + coalesceGapMax) {
+      last.end = Math.max(last.end, r.offset + r.length);
+      last.members.push(i);
+    } else spans.push({ start: r.offset, end: r.offset + r.length, members: [i] });
+  }
+  return spans;
+}
+
 export class LocalStore implements Store {
   readonly location: string;
   private readonly root: string;
@@ -227,16 +245,24 @@ export class LocalStore implements Store {
     try {
       if (!ranges) return [await fh.readFile()];
       checkRanges(ranges, (await fh.stat()).size, `${kind} ${name}`);
-      return await Promise.all(ranges.map(async (r) => {
-        const buf = Buffer.allocUnsafe(r.length);
+      // Ranges close together (a chunk's columns lie side by side) are read with one call and sliced:
+      // each read is a trip through libuv's thread pool, which costs more than the bytes between.
+      const out = new Array<Uint8Array>(ranges.length);
+      for (const span of coalesce(ranges)) {
+        const buf = Buffer.allocUnsafe(span.end - span.start);
         let done = 0;
-        while (done < r.length) {
-          const { bytesRead } = await fh.read(buf, done, r.length - done, r.offset + done);
+        while (done < buf.length) {
+          const { bytesRead } = await fh.read(buf, done, buf.length - done, span.start + done);
           if (bytesRead === 0) break;
           done += bytesRead;
         }
-        return buf.subarray(0, done);
-      }));
+        for (const i of span.members) {
+          const r = ranges[i]!;
+          const from = Math.min(r.offset - span.start, done);
+          out[i] = buf.subarray(from, Math.min(from + r.length, done));
+        }
+      }
+      return out;
     } finally {
       await fh.close();
     }
