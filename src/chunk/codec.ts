@@ -9,6 +9,7 @@ import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { StrataError } from '../core/errors.js';
 import type { ColumnType } from '../schema/schema.js';
 import type { ColumnValues } from './column.js';
+import { int64ToMs } from './column.js';
 import { readOwnColumn } from './column-read.js';
 
 let registered = false;
@@ -53,13 +54,6 @@ function msToInt64(values: Float64Array): BigInt64Array {
     words[2 * i] = (v - hi * 4294967296) | 0;
     words[2 * i + 1] = hi;
   }
-  return out;
-}
-
-function int64ToMs(values: BigInt64Array, length: number): Float64Array {
-  const words = new Int32Array(values.buffer, values.byteOffset, length * 2);
-  const out = new Float64Array(length);
-  for (let i = 0; i < length; i++) out[i] = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
   return out;
 }
 

@@ -15,6 +15,7 @@ import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { kernels } from '../kernels/index.js';
 import type { ColumnType } from '../schema/schema.js';
 import type { ColumnValues } from './column.js';
+import { int64ToMs } from './column.js';
 
 interface Batch { rows: number; nulls: number; buffers: Uint8Array[]; compressed: boolean }
 
@@ -108,13 +109,6 @@ function dictionary(b: Batch): string[] | null {
   return out;
 }
 
-function msToFloat(values: BigInt64Array, rows: number): Float64Array {
-  const words = new Int32Array(values.buffer, values.byteOffset, rows * 2);
-  const out = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
-  return out;
-}
-
 /** The column, or null when the stream is not in the shape Strata writes (the caller then uses the Arrow reader). */
 export function readOwnColumn(bytes: Uint8Array, type: ColumnType, rows: number): ColumnValues | null {
   const msgs = messages(bytes);
@@ -146,7 +140,7 @@ export function readOwnColumn(bytes: Uint8Array, type: ColumnType, rows: number)
     case 'float64': { const v = decodeInto((b, n) => new Float64Array(b, 0, n), 8, rows, values, c); return v && { type, length: rows, values: v, valid }; }
     case 'int32': { const v = decodeInto((b, n) => new Int32Array(b, 0, n), 4, rows, values, c); return v && { type, length: rows, values: v, valid }; }
     case 'int64': { const v = decodeInto((b, n) => new BigInt64Array(b, 0, n), 8, rows, values, c); return v && { type, length: rows, values: v, valid }; }
-    case 'timestamp': { const v = decodeInto((b, n) => new BigInt64Array(b, 0, n), 8, rows, values, c); return v && { type, length: rows, values: msToFloat(v, rows), valid }; }
+    case 'timestamp': { const v = decodeInto((b, n) => new BigInt64Array(b, 0, n), 8, rows, values, c); return v && { type, length: rows, values: int64ToMs(v, rows), valid }; }
     case 'bool': {
       const bits = decodeInto((b, n) => new Uint8Array(b, 0, n), 1, Math.ceil(rows / 8), values, c);
       if (!bits) return null;

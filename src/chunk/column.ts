@@ -40,6 +40,14 @@ export function bitmapFromNullFlags(isNull: Uint8Array, length: number): Uint8Ar
   return bits;
 }
 
+/** Int64 milliseconds (two 32-bit words each, no BigInt) as doubles: exact up to year 275760. */
+export function int64ToMs(values: BigInt64Array, length: number): Float64Array {
+  const words = new Int32Array(values.buffer, values.byteOffset, length * 2);
+  const out = new Float64Array(length);
+  for (let i = 0; i < length; i++) out[i] = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+  return out;
+}
+
 /** An int64 as a double; exact within ±2^53, the rest rounds (used for stats and display only). */
 export function int64At(values: BigInt64Array, i: number): number {
   const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);

@@ -62,7 +62,8 @@ function cmp(a: Constant, b: Constant): number {
   return NaN; // never pushed: a mismatch means "cannot tell"
 }
 
-function test(op: CompareOp, c: number): boolean {
+/** Whether a comparison result (negative, zero, positive) satisfies op. */
+export function testCompare(op: CompareOp, c: number): boolean {
   switch (op) {
     case 'eq': return c === 0;
     case 'ne': return c !== 0;
@@ -80,7 +81,7 @@ export function matchesValue(p: Predicate, v: Constant): boolean {
     case 'notnull': return true;
     case 'in': return p.values.some((x) => cmp(v, x) === 0);
     case 'between': return cmp(v, p.low) >= 0 && cmp(v, p.high) <= 0;
-    default: return test(p.op, cmp(v, p.value));
+    default: return testCompare(p.op, cmp(v, p.value));
   }
 }
 

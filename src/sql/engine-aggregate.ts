@@ -8,7 +8,7 @@
  * and the query runs in DuckDB instead.
  */
 import type { AggValue, GroupResult } from '../engine/aggregate.js';
-import { cmpString } from '../engine/predicate.js';
+import { cmpString, testCompare } from '../engine/predicate.js';
 import type { AggregatePlan, HavingTerm } from './aggregate-plan.js';
 import type { JsonValue, ResultColumn } from './result-types.js';
 
@@ -76,15 +76,7 @@ function havingHolds(v: AggValue, t: HavingTerm): boolean {
     if (v < -safeMax || v > safeMax) throw new Unrepresentable(`${String(v)} in HAVING`);
     v = Number(v);
   }
-  const c = compare(v, t.value);
-  switch (t.op) {
-    case 'eq': return c === 0;
-    case 'ne': return c !== 0;
-    case 'lt': return c < 0;
-    case 'le': return c <= 0;
-    case 'gt': return c > 0;
-    case 'ge': return c >= 0;
-  }
+  return testCompare(t.op, compare(v, t.value));
 }
 
 /** Rows for the plan's outputs, ordered and limited; null when DuckDB must answer instead. */

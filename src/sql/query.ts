@@ -99,7 +99,7 @@ async function evalAt(con: DuckDBConnection, ref: TableRef, dataset: string): Pr
   if (unit !== 'VERSION' && unit !== 'TIMESTAMP') {
     throw new StrataError('STRATA_ERR_SQL_PARSE', `AT (${ref.at!.unit} => ...) is not supported: use VERSION or TIMESTAMP`, { dataset });
   }
-  const sql = await atClauseSelect(con, scanFunctionName, unit, ref.at!.expr);
+  const sql = await atClauseSelect(con, unit, ref.at!.expr);
   let value: unknown;
   try {
     const prepared = await con.prepare(sql);

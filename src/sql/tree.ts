@@ -82,7 +82,7 @@ function selectNode(p: ParsedSql): MutableNode {
   return (p.lossless.statements as MutableNode[])[0]!.node as MutableNode;
 }
 
-function loadTemplates(con: DuckDBConnection, scanFunction: string): Promise<Templates> {
+function loadTemplates(con: DuckDBConnection): Promise<Templates> {
   templates ??= (async () => ({
     version: selectNode(await serializeSql(con, 'SELECT CAST(NULL AS BIGINT)')),
     timestamp: selectNode(await serializeSql(con, 'SELECT epoch_ms(CAST(NULL AS TIMESTAMP))')),
@@ -142,8 +142,8 @@ export async function scanNode(con: DuckDBConnection, scanFunction: string, ref:
  * (`TIMESTAMP`): the expression is placed into a template tree, so what runs
  * is a single expression, never text.
  */
-export async function atClauseSelect(con: DuckDBConnection, scanFunction: string, unit: 'VERSION' | 'TIMESTAMP', expr: unknown): Promise<string> {
-  const t = await loadTemplates(con, scanFunction);
+export async function atClauseSelect(con: DuckDBConnection, unit: 'VERSION' | 'TIMESTAMP', expr: unknown): Promise<string> {
+  const t = await loadTemplates(con);
   const template = unit === 'VERSION' ? t.version : t.timestamp;
   const slot = nullSlot(template);
   if (!slot) throw new StrataError('STRATA_ERR_INTERNAL', 'the AT clause template has no slot');
