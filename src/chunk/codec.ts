@@ -9,7 +9,7 @@ import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { StrataError } from '../core/errors.js';
 import type { ColumnType } from '../schema/schema.js';
 import type { ColumnValues } from './column.js';
-import { int64ToMs } from './column.js';
+import { bitsToBytes, int64ToMs } from './column.js';
 import { readOwnColumn } from './column-read.js';
 
 let registered = false;
@@ -61,15 +61,6 @@ function bytesToBits(values: Uint8Array, length: number): Uint8Array {
   const bits = new Uint8Array(Math.ceil(length / 8));
   for (let i = 0; i < length; i++) if (values[i]) bits[i >>> 3]! |= 1 << (i & 7);
   return bits;
-}
-
-function bitsToBytes(bits: Uint8Array, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    const j = i + offset;
-    out[i] = (bits[j >>> 3]! >>> (j & 7)) & 1;
-  }
-  return out;
 }
 
 function arrowData(col: ColumnValues): A.Data {

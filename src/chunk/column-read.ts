@@ -15,7 +15,7 @@ import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { kernels } from '../kernels/index.js';
 import type { ColumnType } from '../schema/schema.js';
 import type { ColumnValues } from './column.js';
-import { int64ToMs } from './column.js';
+import { bitsToBytes, int64ToMs } from './column.js';
 
 interface Batch { rows: number; nulls: number; buffers: Uint8Array[]; compressed: boolean }
 
@@ -144,9 +144,7 @@ export function readOwnColumn(bytes: Uint8Array, type: ColumnType, rows: number)
     case 'bool': {
       const bits = decodeInto((b, n) => new Uint8Array(b, 0, n), 1, Math.ceil(rows / 8), values, c);
       if (!bits) return null;
-      const out = new Uint8Array(rows);
-      for (let i = 0; i < rows; i++) out[i] = (bits[i >>> 3]! >>> (i & 7)) & 1;
-      return { type, length: rows, values: out, valid };
+      return { type, length: rows, values: bitsToBytes(bits, 0, rows), valid };
     }
     case 'string': {
       if (!dict) return null;

@@ -40,6 +40,16 @@ export function bitmapFromNullFlags(isNull: Uint8Array, length: number): Uint8Ar
   return bits;
 }
 
+/** Arrow's bit-packed booleans (from bit `offset`) as one byte per row, 0 or 1. */
+export function bitsToBytes(bits: Uint8Array, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    const j = i + offset;
+    out[i] = (bits[j >>> 3]! >>> (j & 7)) & 1;
+  }
+  return out;
+}
+
 /** Int64 milliseconds (two 32-bit words each, no BigInt) as doubles: exact up to year 275760. */
 export function int64ToMs(values: BigInt64Array, length: number): Float64Array {
   const words = new Int32Array(values.buffer, values.byteOffset, length * 2);

@@ -41,6 +41,20 @@ export interface GroupResult {
 
 const dayMs = 86_400_000;
 
+/** Units of fixed width; months, quarters and years have none. */
+export const fixedUnitMs: Partial<Record<TruncUnit, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: dayMs, week: 7 * dayMs };
+
+/**
+ * The grid a time key cuts time into, when its buckets have one width:
+ * bucket(v) = origin + floor((v - origin) / width) * width. ISO weeks start
+ * on Monday; 1970-01-01 was a Thursday, so weeks count from 1969-12-29.
+ */
+export function bucketGrid(k: KeySpec): { width: number; origin: number } | null {
+  if (k.kind === 'bucket') return { width: k.widthMs, origin: k.originMs };
+  const width = k.kind === 'trunc' ? fixedUnitMs[k.unit] : undefined;
+  return width === undefined ? null : { width, origin: (k as { unit: TruncUnit }).unit === 'week' ? -3 * dayMs : 0 };
+}
+
 export function truncate(ms: number, unit: TruncUnit): number {
   switch (unit) {
     case 'second': return Math.floor(ms / 1000) * 1000;
@@ -61,24 +75,19 @@ export function truncate(ms: number, unit: TruncUnit): number {
 
 /** The start of the bucket after the one starting at `b`. */
 function nextBoundary(b: number, unit: TruncUnit): number {
-  const fixed = { second: 1000, minute: 60_000, hour: 3_600_000, day: dayMs, week: 7 * dayMs } as const;
-  if (unit in fixed) return b + fixed[unit as keyof typeof fixed];
+  const width = fixedUnitMs[unit];
+  if (width !== undefined) return b + width;
   const d = new Date(b);
   d.setUTCMonth(d.getUTCMonth() + (unit === 'month' ? 1 : unit === 'quarter' ? 3 : 12));
   return d.getTime();
 }
 
-const fixedUnitMs: Partial<Record<TruncUnit, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: dayMs, week: 7 * dayMs };
-/** ISO weeks start on Monday; 1970-01-01 was a Thursday, so weeks are counted from Monday 1969-12-29. */
-const weekOriginMs = -3 * dayMs;
-
 /** Time buckets of the selected rows (values of NULL rows are meaningless; the caller skips them). */
 function bucketsOf(spec: KeySpec & { kind: 'trunc' | 'bucket' }, values: Float64Array, sel: Uint32Array | null, n: number): Float64Array {
   const out = new Float64Array(n);
-  const width = spec.kind === 'bucket' ? spec.widthMs : fixedUnitMs[spec.unit];
-  if (width !== undefined) {
-    const origin = spec.kind === 'bucket' ? spec.originMs : spec.unit === 'week' ? weekOriginMs : 0;
-    kernels().bucketF64(values, sel, n, width, origin, out);
+  const grid = bucketGrid(spec);
+  if (grid) {
+    kernels().bucketF64(values, sel, n, grid.width, grid.origin, out);
     return out;
   }
   // Months, quarters and years have no fixed width: truncate once per run of rows in the same bucket.
@@ -199,14 +208,14 @@ class Accumulators {
  * rows' group ids written by the kernels, with no per-row work in
  * JavaScript. Null when the chunk is not of that shape.
  */
-function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupIndex: Map<string, number>, addGroup: (key: KeyValue[]) => number): Int32Array | null {
+function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupOf: (key: KeyValue[]) => number): Int32Array | null {
   const n = chunk.rows;
   const timeAt = keys.findIndex((k) => k.kind !== 'column');
   if (timeAt < 0 || n < 64) return null;
-  const spec = keys[timeAt]! as KeySpec & { kind: 'trunc' | 'bucket' };
-  const width = spec.kind === 'bucket' ? spec.widthMs : fixedUnitMs[spec.unit];
+  const spec = keys[timeAt]!;
+  const grid = bucketGrid(spec);
   const time = chunk.columns.get(spec.column)!;
-  if (width === undefined || time.type !== 'timestamp') return null;
+  if (!grid || time.type !== 'timestamp') return null;
   const constants: KeyValue[] = [];
   for (const [i, k] of keys.entries()) {
     if (i === timeAt) { constants.push(null); continue; }
@@ -214,22 +223,18 @@ function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupIndex: Map<stri
     if (k.kind !== 'column' || col.type !== 'string' || col.valid !== null || col.dict.length !== 1) return null;
     constants.push(col.dict[0]!);
   }
-  const origin = spec.kind === 'bucket' ? spec.originMs : spec.unit === 'week' ? weekOriginMs : 0;
   // Worth it only when runs are long: give up beyond one run per 8 rows.
   const max = Math.ceil(n / 8);
   const starts = new Int32Array(max); const values = new Float64Array(max);
   const k = kernels();
-  const runs = k.bucketRuns(time.values, time.valid, chunk.selection, n, width, origin, starts, values);
+  const runs = k.bucketRuns(time.values, time.valid, chunk.selection, n, grid.width, grid.origin, starts, values);
   if (runs < 0) return null;
   const groups = new Int32Array(runs);
   for (let r = 0; r < runs; r++) {
     const b = values[r]!;
     const keyVals = constants.slice();
     keyVals[timeAt] = b !== b ? null : b;
-    const name = JSON.stringify(keyVals);
-    let g = groupIndex.get(name);
-    if (g === undefined) { g = addGroup(keyVals); groupIndex.set(name, g); }
-    groups[r] = g;
+    groups[r] = groupOf(keyVals);
   }
   const global = new Int32Array(n);
   k.fillRuns(starts, groups, runs, n, global);
@@ -316,18 +321,21 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
   const groupIndex = new Map<string, number>();
   const acc = aggs.map((a) => new Accumulators(a.type === 'int64'));
   let rowsPerGroup: Float64Array = new Float64Array(16);
-  const addGroup = (key: KeyValue[]): number => {
-    groupKeys.push(key);
-    return groupKeys.length - 1;
+  /** The global group of a key tuple, made on first sight. */
+  const groupOf = (key: KeyValue[]): number => {
+    const name = JSON.stringify(key);
+    let g = groupIndex.get(name);
+    if (g === undefined) { g = groupKeys.length; groupKeys.push(key); groupIndex.set(name, g); }
+    return g;
   };
   const inexact = { found: false };
-  if (keys.length === 0) addGroup([]);
+  if (keys.length === 0) groupOf([]);
   for (const chunk of chunks) {
     const n = chunk.rows;
     const sel = chunk.selection;
     let global: Int32Array;
     // Time buckets in runs, other keys constant: groups assigned per run.
-    const byRun = keys.length > 0 ? byRuns(chunk, keys, groupIndex, addGroup) : null;
+    const byRun = keys.length > 0 ? byRuns(chunk, keys, groupOf) : null;
     if (keys.length === 0) global = new Int32Array(n);
     else if (byRun) global = byRun;
     else {
@@ -345,11 +353,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
       const lookup = (composite: number, i: number): number => {
         let g = dense ? dense[composite]! : (sparse!.get(composite) ?? -1);
         if (g >= 0) return g;
-        const keyVals = perKey.map((pk) => pk.values[pk.ids[i]!]!);
-        const name = JSON.stringify(keyVals);
-        let found = groupIndex.get(name);
-        if (found === undefined) { found = addGroup(keyVals); groupIndex.set(name, found); }
-        g = found;
+        g = groupOf(perKey.map((pk) => pk.values[pk.ids[i]!]!));
         if (dense) dense[composite] = g; else sparse!.set(composite, g);
         return g;
       };

@@ -64,23 +64,24 @@ export interface ScanOptions {
 
 type Stat = ChunkRef['columns'][string]['max'];
 
+/** A chunk's partition, as a map key. */
+const partitionOf = (r: ChunkRef): string => JSON.stringify(r.key);
+
 /** Without filters, a partition's last point lies in the chunks whose greatest value is the partition's. */
 function lastPointChunks(live: ChunkRef[], column: string): ChunkRef[] {
   const newest = new Map<string, number>();
-  const keyOf = (r: ChunkRef): string => JSON.stringify(r.key);
   const maxOf = (r: ChunkRef): number | null => { const m: Stat | undefined = r.columns[column]?.max; return typeof m === 'number' ? m : null; };
   for (const r of live) {
     const m = maxOf(r);
     if (r.mixed || m === null) continue;
-    const k = keyOf(r);
+    const k = partitionOf(r);
     if (!(newest.get(k)! >= m)) newest.set(k, m);
   }
-  return live.filter((r) => r.mixed || !newest.has(keyOf(r)) || maxOf(r) === newest.get(keyOf(r)));
+  return live.filter((r) => r.mixed || !newest.has(partitionOf(r)) || maxOf(r) === newest.get(partitionOf(r)));
 }
 
 /** Narrows each chunk's selection to the rows at its partition's greatest value (mixed chunks are kept whole). */
 function keepLastPoints(refs: ChunkRef[], chunks: (ScanChunk | null)[], column: string): void {
-  const keyOf = (r: ChunkRef): string => JSON.stringify(r.key);
   const rowMax = (c: ScanChunk): number | null => {
     const col = c.columns.get(column)!;
     if (col.type !== 'timestamp' && col.type !== 'int32') return null;
@@ -97,13 +98,13 @@ function keepLastPoints(refs: ChunkRef[], chunks: (ScanChunk | null)[], column: 
   const maxes = chunks.map((c, i) => {
     if (!c || refs[i]!.mixed) return null;
     const m = rowMax(c);
-    const k = keyOf(refs[i]!);
+    const k = partitionOf(refs[i]!);
     if (m !== null && !(newest.get(k)! >= m)) newest.set(k, m);
     return m;
   });
   chunks.forEach((c, i) => {
     if (!c || refs[i]!.mixed) return;
-    const want = newest.get(keyOf(refs[i]!));
+    const want = newest.get(partitionOf(refs[i]!));
     if (want === undefined) return; // no non-NULL value in the partition: every row stays
     if (maxes[i] !== want) { chunks[i] = null; return; }
     const col = c.columns.get(column)!;

@@ -7,6 +7,7 @@
  * DuckDB as before.
  */
 import type { AggFn, AggSpec, KeySpec, TruncUnit } from '../engine/aggregate.js';
+import { fixedUnitMs } from '../engine/aggregate.js';
 import type { DatasetSchema } from '../schema/schema.js';
 import type { Predicate } from '../engine/predicate.js';
 import type { FunctionNode, Node } from './nodes.js';
@@ -55,7 +56,6 @@ function numberConstant(e: Node): number | null {
 }
 
 const truncUnits: TruncUnit[] = ['second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'];
-const fixedUnitsMs: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
 /** time_bucket's default origin for sub-month widths: Monday 2000-01-03. */
 const bucketOriginMs = Date.UTC(2000, 0, 3);
 
@@ -66,7 +66,7 @@ function canonical(e: unknown): string {
 
 function intervalMs(text: string): number | null {
   const m = /^\s*(\d+)\s*(second|minute|hour|day|week)s?\s*$/i.exec(text);
-  return m ? Number(m[1]) * fixedUnitsMs[m[2]!.toLowerCase()]! : null;
+  return m ? Number(m[1]) * fixedUnitMs[m[2]!.toLowerCase() as TruncUnit]! : null;
 }
 
 export function planAggregate(shape: QueryShape, schema: DatasetSchema): AggregatePlan | null {

@@ -30,8 +30,10 @@ export interface BoundTemplate { text: string; placeholders: string[] }
 
 export interface CachedQuery {
   shape: QueryShape;
-  /** By which of the shape's references are bound (their indexes). */
+  /** By which of the shape's references are bound (their indexes) and their schemas. */
   bound: Map<string, BoundTemplate>;
+  /** The select node minus its WHERE and text offsets, as engineColumnsKey needs it (made on first use). */
+  selectKey?: string;
 }
 
 export const planCache = new Lru<string, CachedQuery>(256);
@@ -44,9 +46,9 @@ export const planCache = new Lru<string, CachedQuery>(256);
 export const engineColumnsCache = new Lru<string, { columns: ResultColumn[]; types: DuckDBType[] }>(256);
 
 /** The key of engineColumnsCache: the select node minus its WHERE and text offsets, and the schema's columns. */
-export function engineColumnsKey(select: unknown, schemaColumns: unknown): string {
-  const shape = JSON.stringify(select, (k, v) => (k === 'where_clause' || k === 'query_location' ? undefined : v));
-  return `${shape}\u0000${JSON.stringify(schemaColumns)}`;
+export function engineColumnsKey(entry: CachedQuery, schemaColumns: unknown): string {
+  entry.selectKey ??= JSON.stringify(entry.shape.root, (k, v) => (k === 'where_clause' || k === 'query_location' ? undefined : v));
+  return `${entry.selectKey}\u0000${JSON.stringify(schemaColumns)}`;
 }
 
 export function placeholderToken(): string {

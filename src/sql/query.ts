@@ -275,7 +275,7 @@ function shapeIndex(entry: CachedQuery, ref: TableRef): number {
  * an empty scan of the dataset's schema once per shape (filters aside) and schema.
  */
 async function engineColumns(con: DuckDBConnection, entry: CachedQuery, root: unknown, ref: TableRef, snapshot: Snapshot, tokens: Map<string, string>): Promise<{ columns: ResultColumn[]; types: DuckDBType[] }> {
-  const key = engineColumnsKey(entry.shape.root, snapshot.schema.columns);
+  const key = engineColumnsKey(entry, snapshot.schema.columns);
   const hit = engineColumnsCache.get(key);
   if (hit) return hit;
   const token = registerScan({ dataset: snapshot.dataset, version: snapshot.version, columns: snapshot.schema.columns, chunks: [] });

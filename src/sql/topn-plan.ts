@@ -7,12 +7,11 @@
  * any bucket beyond it, so if they make at least n groups the first n are
  * the answer; otherwise the whole scan runs as before.
  */
-import type { KeySpec } from '../engine/aggregate.js';
+import { bucketGrid } from '../engine/aggregate.js';
 import type { Predicate } from '../engine/predicate.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import type { AggregatePlan } from './aggregate-plan.js';
 
-const fixedMs: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
 /** Buckets read past the n needed, so that a few empty buckets do not send the query back to a full scan. */
 const spareBuckets = 8;
 
@@ -24,19 +23,13 @@ export interface TopNBound {
   needed: number;
 }
 
-function widthOrigin(k: KeySpec): { width: number; origin: number } | null {
-  if (k.kind === 'bucket') return { width: k.widthMs, origin: k.originMs };
-  if (k.kind === 'trunc' && fixedMs[k.unit] !== undefined) return { width: fixedMs[k.unit]!, origin: k.unit === 'week' ? -3 * 86_400_000 : 0 };
-  return null;
-}
-
 export function planTopN(plan: AggregatePlan, snapshot: Snapshot, predicates: readonly Predicate[]): TopNBound | null {
   const first = plan.order[0];
   if (plan.limit === null || plan.limit <= 0 || !first || first.nullsFirst) return null;
   const out = plan.outputs[first.output];
   if (out?.kind !== 'key') return null;
   const key = plan.keys[out.index]!;
-  const wo = key.kind === 'column' ? null : widthOrigin(key);
+  const wo = bucketGrid(key);
   if (!wo) return null;
   // The greatest (DESC) or least (ASC) time any row may have: chunk statistics, narrowed by the pushed bounds.
   let edge: number | null = null;
