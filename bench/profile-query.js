@@ -3,6 +3,7 @@
 // each run's time and EXPLAIN. STRATA_PROFILE_CPU=<file.cpuprofile> records a
 // CPU profile of the query runs only (not the load), for Chrome DevTools:
 // STRATA_PROFILE_CPU=/tmp/q.cpuprofile node bench/profile-query.js double-groupby-1
+// STRATA_PROFILE_STORE=<dir> keeps the loaded store there and reuses it on later runs.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -15,13 +16,16 @@ import { makeQuery } from './tsbs/queries.js';
 const type = process.argv[2] ?? 'double-groupby-1';
 const hosts = Number(process.env.STRATA_PROFILE_HOSTS ?? 100);
 const intervals = 10_000;
-const dir = mkdtempSync(path.join(tmpdir(), 'strata-profile-'));
+const kept = process.env.STRATA_PROFILE_STORE;
+const dir = kept ?? mkdtempSync(path.join(tmpdir(), 'strata-profile-'));
 const db = await Strata.open({ store: dir, threads: 2 });
 try {
-  await db.createDataset('cpu', { columns: parseColumns(strataSchema), partitionKey: ['hostname'], sortKey: ['time'] });
-  const values = tagValues(hosts);
-  let seq = 0;
-  for (const batch of cpuBatches({ hosts, intervals, hostsPerBatch: 100, seed: 1 })) await db.ingest('cpu', batchToIpc(batch, values), 'arrow', { writer: 'p', seq: ++seq });
+  if (!(await db.listDatasets()).includes('cpu')) {
+    await db.createDataset('cpu', { columns: parseColumns(strataSchema), partitionKey: ['hostname'], sortKey: ['time'] });
+    const values = tagValues(hosts);
+    let seq = 0;
+    for (const batch of cpuBatches({ hosts, intervals, hostsPerBatch: 100, seed: 1 })) await db.ingest('cpu', batchToIpc(batch, values), 'arrow', { writer: 'p', seq: ++seq });
+  }
   const rand = random(7);
   const profileFile = process.env.STRATA_PROFILE_CPU;
   const session = profileFile ? new Session() : null;
@@ -36,5 +40,5 @@ try {
   if (session) { const { profile } = await session.post('Profiler.stop'); writeFileSync(profileFile, JSON.stringify(profile)); session.disconnect(); }
 } finally {
   await db.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (!kept) rmSync(dir, { recursive: true, force: true });
 }

@@ -44,7 +44,11 @@ export interface QueryShape {
 
 
 export async function parseQuery(con: DuckDBConnection, sql: string): Promise<QueryShape> {
-  const parsed = await serializeSql(con, sql);
+  return shapeOf(await serializeSql(con, sql));
+}
+
+/** The shape of a parse (refusing errors and anything but one SELECT). */
+export function shapeOf(parsed: ParsedSql): QueryShape {
   const tree = parsed.plain;
   if (tree.error) {
     const message = String(tree.error_message ?? 'cannot parse the query');

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DuckDBType } from '@duckdb/node-api';
+import type { SharedParse } from './literal-template.js';
 import type { QueryShape } from './parse-tree.js';
 import type { ResultColumn } from './result-types.js';
 
@@ -30,6 +31,8 @@ export interface BoundTemplate { text: string; placeholders: string[] }
 
 export interface CachedQuery {
   shape: QueryShape;
+  /** Parsed from a template shared with texts that differ only in string constants. */
+  shared: SharedParse | null;
   /** By which of the shape's references are bound (their indexes) and their schemas. */
   bound: Map<string, BoundTemplate>;
   /** The select node minus its WHERE and text offsets, as engineColumnsKey needs it (made on first use). */

@@ -11,7 +11,7 @@ import { StrataError, isStrataError } from '../core/errors.js';
 import { namePattern } from '../core/names.js';
 import type { Column } from '../schema/schema.js';
 import type { Snapshot } from '../versions/snapshot.js';
-import { parseQuery } from './parse-tree.js';
+import { parseShared, sharedBound } from './literal-template.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 import { normalizeJson } from './result-json.js';
 import type { JsonValue, ResultColumn } from './result-types.js';
@@ -147,7 +147,7 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
   const t0 = performance.now();
   let cached = planCache.get(sql);
   if (!cached) {
-    cached = { shape: await parseQuery(con, sql), bound: new Map() };
+    cached = { ...(await parseShared(con, sql)), bound: new Map() };
     planCache.set(sql, cached);
   }
   const entry = cached;
@@ -252,16 +252,24 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
   }
 }
 
-/** The query printed with each bound reference replaced by a scan of a placeholder token (cached per text). */
+/** The query printed with each bound reference replaced by a scan of a placeholder token (cached per text, and per template). */
 async function boundTemplate(con: DuckDBConnection, entry: CachedQuery, root: unknown, refs: { ref: TableRef; columns: readonly Column[] }[]): Promise<BoundTemplate> {
   // By which references are bound, and their schemas (each scan subquery lists its columns).
-  const key = JSON.stringify(refs.map((r) => [shapeIndex(entry, r.ref), r.columns]));
+  const indexes = refs.map((r) => shapeIndex(entry, r.ref));
+  const key = JSON.stringify(refs.map((r, i) => [indexes[i], r.columns]));
   const hit = entry.bound.get(key);
   if (hit) return hit;
-  const placeholders = refs.map(() => placeholderToken());
-  const swap = new Map<object, unknown>();
-  for (const [i, r] of refs.entries()) swap.set(r.ref.lossless, await scanNode(con, scanFunctionName, r.ref.lossless as { [k: string]: unknown }, placeholders[i]!, r.columns));
-  const t = { text: await printSelect(con, replaceNodes(root, swap)), placeholders };
+  const print = async (shape: QueryShape, printRoot: unknown): Promise<BoundTemplate> => {
+    const placeholders = refs.map(() => placeholderToken());
+    const swap = new Map<object, unknown>();
+    for (const [i, r] of refs.entries()) {
+      const node = shape.tables[indexes[i]!]!.lossless;
+      swap.set(node, await scanNode(con, scanFunctionName, node as { [k: string]: unknown }, placeholders[i]!, r.columns));
+    }
+    return { text: await printSelect(con, replaceNodes(printRoot, swap)), placeholders };
+  };
+  const shared = entry.shared && await sharedBound(entry.shared, key, (s) => print(s, s.parsed.counterpart.get(s.root as object)));
+  const t = shared ?? await print(entry.shape, root);
   entry.bound.set(key, t);
   return t;
 }

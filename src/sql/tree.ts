@@ -30,8 +30,16 @@ export interface ParsedSql {
 }
 
 export async function serializeSql(con: DuckDBConnection, sql: string): Promise<ParsedSql> {
+  return parsedFromJson(await serializedJson(con, sql));
+}
+
+/** json_serialize_sql's document as text. */
+export async function serializedJson(con: DuckDBConnection, sql: string): Promise<string> {
   const reader = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-  const text = String(reader.getRows()[0]?.[0]);
+  return String(reader.getRows()[0]?.[0]);
+}
+
+export function parsedFromJson(text: string): ParsedSql {
   const plain = JSON.parse(text) as MutableNode;
   const lossless = parseLossless(text) as MutableNode;
   const counterpart = new Map<object, MutableNode>();
