@@ -38,6 +38,8 @@ export interface ScanStats {
   rowsSelected: number;
   readMs: number;
   filterMs: number;
+  /** Chunks whose filter columns, read first, kept no row: their other columns were never read. */
+  chunksDeferredSkipped: number;
   /** Worker threads that decoded for this scan (0: the main thread did). */
   workers: number;
 }
@@ -126,7 +128,7 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
   const keyIndex = new Map(schema.partitionKey.map((k, i) => [k, i]));
   const stats: ScanStats = {
     dataset: snapshot.dataset, version: snapshot.version, predicates: predicates.map(describePredicate), columns: wanted.map((c) => c.name),
-    chunks: snapshot.chunks.size, prunedByPartition: 0, prunedByStats: 0, countedFromStats: 0, chunksRead: 0, rowsRead: 0, rowsSelected: 0, readMs: 0, filterMs: 0, workers: 0,
+    chunks: snapshot.chunks.size, prunedByPartition: 0, prunedByStats: 0, countedFromStats: 0, chunksRead: 0, rowsRead: 0, rowsSelected: 0, readMs: 0, filterMs: 0, chunksDeferredSkipped: 0, workers: 0,
   };
   const live: ChunkRef[] = [];
   for (const ref of snapshot.chunks.values()) {
@@ -154,6 +156,15 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
   // Filter columns (and the last-point column) are read even when the select list does not name them.
   const filterCols = schema.columns.filter((c) => (predicates.some((p) => p.column === c.name) || c.name === lastBy) && !wanted.some((w) => w.name === c.name));
   const toRead = [...wanted, ...filterCols];
+  // A value filter (not on the partition or sort key) that statistics cannot decide may keep no row
+  // of a chunk: its columns are read first, and the others (when they are many more) only for survivors.
+  const filterFirst = toRead.filter((c) => predicates.some((p) => p.column === c.name));
+  const valueFilters = predicates.filter((p) => !keyIndex.has(p.column) && !schema.sortKey.includes(p.column));
+  const deferrable = (ref: ChunkRef): Column[] => {
+    if (valueFilters.length === 0 || toRead.length - filterFirst.length < 2 * filterFirst.length) return [];
+    if (valueFilters.every((p) => coversChunk(p, ref, typeOf.get(p.column)!))) return [];
+    return toRead.filter((c) => !filterFirst.includes(c));
+  };
   let liveRows = 0;
   for (const ref of live) liveRows += ref.rows;
   const pool = workers && liveRows >= workers.rowsMin && toRead.length > 0 ? workers.pool() : undefined;
@@ -165,7 +176,8 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
       const i = next++;
       const ref = live[i]!;
       const t0 = performance.now();
-      const columns = await reader.readColumns(snapshot.dataset, ref, toRead, pool);
+      const later = deferrable(ref);
+      const columns = await reader.readColumns(snapshot.dataset, ref, later.length > 0 ? filterFirst : toRead, pool);
       const t1 = performance.now();
       stats.readMs += t1 - t0;
       stats.chunksRead++;
@@ -179,7 +191,12 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
         // A small selection gets its own buffer rather than pinning one of the chunk's size.
         if (kept < ref.rows) selection = kept < ref.rows >>> 2 ? rows.slice(0, kept) : rows.subarray(0, kept);
         stats.filterMs += performance.now() - t1;
-        if (kept === 0) continue;
+        if (kept === 0) { if (later.length > 0) stats.chunksDeferredSkipped++; continue; }
+      }
+      if (later.length > 0) {
+        const t2 = performance.now();
+        for (const [name, values] of await reader.readColumns(snapshot.dataset, ref, later, pool)) columns.set(name, values);
+        stats.readMs += performance.now() - t2;
       }
       const rows = selection ? selection.length : ref.rows;
       out[i] = { rows, columns, selection };

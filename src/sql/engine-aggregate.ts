@@ -8,66 +8,11 @@
  * and the query runs in DuckDB instead.
  */
 import type { AggValue, GroupResult } from '../engine/aggregate.js';
-import { cmpString, testCompare } from '../engine/predicate.js';
+import { testCompare } from '../engine/predicate.js';
+import { Unrepresentable, compareCells, formatCell, newPrintCache, safeMax } from './engine-values.js';
+import type { Cell } from './engine-values.js';
 import type { AggregatePlan, HavingTerm } from './aggregate-plan.js';
 import type { JsonValue, ResultColumn } from './result-types.js';
-
-function formatTimestamp(ms: number): string | null {
-  const d = new Date(ms);
-  const y = d.getUTCFullYear();
-  if (y < 1 || y > 9999) return null;
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const frac = d.getUTCMilliseconds() ? `.${p(d.getUTCMilliseconds(), 3).replace(/0+$/, '')}` : '';
-  return `${p(y, 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}${frac}`;
-}
-
-class Unrepresentable extends Error {}
-
-const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** A value as it appears in DuckDB's JSON answers (see result-json.ts): safe integers as numbers, wider ones as strings. */
-const printed = new Map<number, string | null>();
-
-function formatValue(v: AggValue | string | boolean, type: string): JsonValue {
-  if (v === null) return null;
-  if (typeof v === 'bigint') {
-    if (type === 'BIGINT' || type === 'HUGEINT') return v >= -safeMax && v <= safeMax ? Number(v) : String(v);
-    throw new Unrepresentable(`${String(v)} as ${type}`);
-  }
-  switch (type) {
-    case 'VARCHAR': if (typeof v === 'string') return v; break;
-    case 'BOOLEAN': if (typeof v === 'boolean') return v; break;
-    case 'INTEGER': case 'BIGINT': case 'HUGEINT':
-      if (typeof v === 'number' && Number.isSafeInteger(v)) return v; break;
-    case 'DOUBLE':
-      if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v; break;
-    case 'TIMESTAMP':
-      if (typeof v === 'number') {
-        // Time keys repeat across groups (one hour for every host): print each once.
-        let s = printed.get(v);
-        if (s === undefined) { s = formatTimestamp(v); printed.set(v, s); }
-        if (s !== null) return s;
-      }
-      break;
-  }
-  throw new Unrepresentable(`${String(v)} as ${type}`);
-}
-
-type Cell = AggValue | string | boolean;
-
-function compare(a: Cell, b: Cell): number {
-  if (typeof a === 'bigint' || typeof b === 'bigint') {
-    const x = typeof a === 'bigint' ? a : BigInt(a as number); const y = typeof b === 'bigint' ? b : BigInt(b as number);
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (typeof a === 'number' && typeof b === 'number') {
-    const an = a !== a; const bn = b !== b;
-    if (an || bn) return an && bn ? 0 : an ? 1 : -1;
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
-  if (typeof a === 'string' && typeof b === 'string') return cmpString(a, b);
-  return Number(a) - Number(b);
-}
 
 /** Does a group's aggregate value pass a HAVING comparison? NULL never does; NaN is above every number, as in DuckDB. */
 function havingHolds(v: AggValue, t: HavingTerm): boolean {
@@ -76,7 +21,7 @@ function havingHolds(v: AggValue, t: HavingTerm): boolean {
     if (v < -safeMax || v > safeMax) throw new Unrepresentable(`${String(v)} in HAVING`);
     v = Number(v);
   }
-  return testCompare(t.op, compare(v, t.value));
+  return testCompare(t.op, compareCells(v, t.value));
 }
 
 /** Rows for the plan's outputs, ordered and limited; null when DuckDB must answer instead. */
@@ -107,16 +52,16 @@ export function shapeRows(plan: AggregatePlan, groups: GroupResult, columns: Res
           if (a === b) continue;
           return (a === null) === t.nullsFirst ? -1 : 1;
         }
-        const c = compare(a, b);
+        const c = compareCells(a, b);
         if (c !== 0) return t.desc ? -c : c;
       }
       return 0;
     });
   }
   const limited = plan.limit === null ? raw : raw.slice(0, plan.limit);
-  printed.clear();
+  const printed = newPrintCache();
   try {
-    return limited.map((r) => r.map((v, i) => formatValue(v, columns[i]!.type)));
+    return limited.map((r) => r.map((v, i) => formatCell(v, columns[i]!.type, printed)));
   } catch (e) {
     if (e instanceof Unrepresentable) return null;
     throw e;

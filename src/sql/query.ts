@@ -25,6 +25,8 @@ import { describeKernels } from '../kernels/index.js';
 import { planAggregate } from './aggregate-plan.js';
 import { countConjuncts } from './nodes.js';
 import { planLastPoint } from './lastpoint-plan.js';
+import { planSelect } from './select-plan.js';
+import { selectRows } from './engine-select.js';
 import { shapeRows } from './engine-aggregate.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
 import { engineColumnsCache, engineColumnsKey, fillTemplate, placeholderToken, planCache } from './plan-cache.js';
@@ -207,8 +209,23 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
           return rowsCursor(typed.columns, typed.types, rows, explain);
         }
       }
-      // Every WHERE conjunct must be applied in the scan: the newest rows must be the newest of the rows DuckDB keeps.
-      const last = options.engine && options.pushdown && predicates.length === countConjuncts(scope?.where ?? null) ? planLastPoint(shape, snapshot.schema) : null;
+      // Every WHERE conjunct must be applied in the scan: for a selection the engine answers,
+      // and for a last point (the newest rows must be the newest of the rows DuckDB keeps).
+      const exact = options.engine && options.pushdown && predicates.length === countConjuncts(scope?.where ?? null);
+      const select = exact ? planSelect(shape, snapshot.schema) : null;
+      if (select) {
+        const scanned = await source.scan(snapshot, snapshot.schema.columns.filter((c) => select.columns.includes(c.name)), predicates);
+        const t2 = performance.now();
+        const typed = await engineColumns(con, entry, root, ref, snapshot, tokens);
+        const rows = selectRows(select, scanned.chunks, typed.columns, options.resultRowsMax);
+        if (rows === 'too-many') throw limitError(options);
+        if (rows) {
+          release();
+          const explain = { path: 'engine-select', scans: [scanned.stats], parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: performance.now() - t2, kernels: describeKernels() };
+          return rowsCursor(typed.columns, typed.types, rows, explain);
+        }
+      }
+      const last = exact ? planLastPoint(shape, snapshot.schema) : null;
       const { chunks, stats } = await source.scan(snapshot, columns, predicates, last ? { lastBy: last.column } : {});
       scans.push(stats);
       const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks });

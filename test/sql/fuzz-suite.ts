@@ -88,7 +88,10 @@ function genQuery(rand: () => number): string {
   const from = v === versions && rand() < 0.5 ? 't' : `t AT (VERSION => ${v})`;
   const unit = pick(['minute', 'hour', 'day', 'week', 'month', 'year']);
   const width = pick(['90 minutes', '6 hours', '1 day', '2 days', '1 week']);
-  switch (int(0, 15)) {
+  switch (int(0, 18)) {
+    case 18: return `SELECT * FROM ${from} ${where} ORDER BY f ${pick(['DESC', 'ASC', 'DESC NULLS FIRST'])}, ts DESC, host, i32, i64, s, ok LIMIT ${int(0, 40)}`;
+    case 17: return `SELECT host, ts, f AS x, i64 FROM ${from} ${where} ORDER BY ${pick(['x DESC NULLS FIRST, ts, host, i64', 'i64, 3, 2 DESC, 1', 'ALL'])} LIMIT ${int(1, 30)}`;
+    case 16: return `SELECT i32, s, ok FROM ${from} ${where} ORDER BY ${pick(['1 DESC, 2 NULLS FIRST, 3', 's, i32 DESC, ok NULLS FIRST', 'ok, i32, s'])} LIMIT ${int(1, 60)}`;
     case 15: return `SELECT s, count(*) AS n, avg(i32) FROM ${from} ${where} GROUP BY s HAVING ${pick(['count(*) > 300', 'count(*) >= 2 AND max(i64) < 1000000', 'avg(i32) > 0.5', 'sum(f) < 0', 'min(ts) <= 5 OR count(*) > 1', 'count(DISTINCT host) = 6', 'max(f) > 100', '300 < count(*)'])} ORDER BY s NULLS FIRST`;
     case 14: return `SELECT host, count(*) FILTER (WHERE ${conj()}), sum(i64) FILTER (WHERE ${conj()}), max(f) FILTER (WHERE ${conj()} AND ${conj()}), count(s) FILTER (WHERE ${conj()}) FROM ${from} ${where} GROUP BY host ORDER BY host NULLS FIRST`;
     case 12: return `SELECT date_trunc('${unit}', ts) AS h, count(*), max(i32), sum(i64) FROM ${from} ${where} GROUP BY 1 ORDER BY 1 ${pick(['DESC', 'ASC', ''])} LIMIT ${int(1, 6)}`;
@@ -135,6 +138,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries, ${kernelStatus().a
     let pushed = 0;
     let pruned = 0;
     let engine = 0;
+    let selected = 0;
     let workers = 0;
     for (let i = 0; i < queryCount; i++) {
       const sql = genQuery(rand);
@@ -155,6 +159,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries, ${kernelStatus().a
         throw new Error(`${repro}\nreference:  ${JSON.stringify(expected)}\n${withPushdown.explain.path}: ${JSON.stringify(withPushdown.rows)}\npushdown only: ${JSON.stringify(pushOnly.rows)}\nneither: ${JSON.stringify(without.rows)}`);
       }
       if (withPushdown.explain.path === 'engine-aggregate') engine++;
+      if (withPushdown.explain.path === 'engine-select') selected++;
       expect(withPushdown.explain.kernels, repro).toMatch(process.env.STRATA_KERNELS === 'typescript' ? /^typescript/ : /^native/);
       expect(withPushdown.columns, repro).toEqual(without.columns);
       for (const s of withPushdown.explain.scans) {
@@ -167,6 +172,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries, ${kernelStatus().a
     expect(pushed).toBeGreaterThan(queryCount / 3);
     expect(pruned).toBeGreaterThan(0);
     expect(engine, 'queries aggregated by the engine').toBeGreaterThan(queryCount / 5);
+    expect(selected, 'selections answered by the engine').toBeGreaterThan(queryCount / 20);
     expect(workers, 'scans decoded by worker threads').toBeGreaterThan(queryCount / 2);
   }, 300_000);
 });
