@@ -24,7 +24,7 @@ try {
     for (let i = 0; i < Number(process.env.STRATA_PROFILE_RUNS ?? 5); i++) {
       const t = performance.now();
       const r = await db.sql(sql);
-      console.log(`${name}: ${(performance.now() - t).toFixed(1)} ms ${r.explain.path}`);
+      console.log(`${name}: ${(performance.now() - t).toFixed(1)} ms ${r.explain.path} scan ${r.explain.scanMs.toFixed(1)} ` + r.explain.scans.map((s) => `[read ${s.chunksRead}/${s.chunks} chunks ${s.readMs.toFixed(1)} ms, filter ${s.filterMs.toFixed(1)} ms, rows ${s.rowsSelected}]`).join(" "));
     }
   }
 } finally {

@@ -8,7 +8,7 @@
 import type { ColumnValues } from '../chunk/column.js';
 import { isValid } from '../chunk/column.js';
 import type { ScanChunk } from '../engine/scan.js';
-import { Unrepresentable, compareCells, formatCell, newPrintCache } from './engine-values.js';
+import { Unrepresentable, compareCells, formatCell, newPrintCache, safeMax } from './engine-values.js';
 import type { Cell } from './engine-values.js';
 import type { JsonValue, ResultColumn } from './result-types.js';
 import type { SelectPlan } from './select-plan.js';
@@ -40,6 +40,23 @@ export function selectRows(plan: SelectPlan, chunks: readonly ScanChunk[], colum
     if (e instanceof Unrepresentable) return null;
     throw e;
   }
+}
+
+/**
+ * The value of the first ORDER BY key that the plan's LIMIT-th row holds, from
+ * chunks holding that column: every row of the answer is at or beyond it
+ * (ties included), so the scan of every column can filter on it. Null when it
+ * cannot bound anything (fewer rows than the LIMIT, a NULL or NaN there, an
+ * int64 beyond 2^53).
+ */
+export function nthFirstKey(plan: SelectPlan, chunks: readonly ScanChunk[]): number | null {
+  const first = plan.order[0]!;
+  const top = topRows({ ...plan, order: [first] }, chunks);
+  if (top.length < plan.limit! || top.length === 0) return null;
+  const last = top[top.length - 1]!;
+  const v = cellAt(chunks[last.chunk]!.columns.get(first.column)!, last.row);
+  if (typeof v === 'bigint') return v >= -safeMax && v <= safeMax ? Number(v) : null;
+  return typeof v === 'number' && !Number.isNaN(v) ? v : null;
 }
 
 function firstRows(chunks: readonly ScanChunk[], n: number): RowRef[] {
@@ -87,32 +104,46 @@ function topRows(plan: SelectPlan, chunks: readonly ScanChunk[]): RowRef[] {
     }
   };
   const first = keys[0]!;
-  // A numeric first key rejects most rows with one comparison against the worst kept row's value.
+  // A first key of numbers rejects most rows with one comparison against the worst kept row's value
+  // (int64 as its two 32-bit words, so no BigInt is made per row).
   const numeric = first.type === 'float64' || first.type === 'int32' || first.type === 'timestamp';
+  const wide = first.type === 'int64';
   for (let c = 0; c < chunks.length; c++) {
     const { rows, selection, columns } = chunks[c]!;
-    const fast = numeric ? columns.get(first.column) as ColumnValues & { values: Float64Array | Int32Array } : null;
+    const col = columns.get(first.column)!;
+    const nums = numeric ? (col as { values: Float64Array | Int32Array }).values : null;
+    const words = wide ? new Int32Array((col as { values: BigInt64Array }).values.buffer, (col as { values: BigInt64Array }).values.byteOffset, col.length * 2) : null;
     let bound = NaN;
-    let boundNull = false;
+    let boundHi = 0;
+    let boundLo = 0;
+    let boundNull = true;
     const rebound = (): void => {
-      const v = cellAt(chunks[heap[0]!.chunk]!.columns.get(first.column)!, heap[0]!.row);
-      boundNull = v === null; bound = v === null ? NaN : (v as number);
+      const top = heap[0]!;
+      const v = cellAt(chunks[top.chunk]!.columns.get(first.column)!, top.row);
+      boundNull = v === null;
+      if (v === null) return;
+      if (typeof v === 'bigint') { boundHi = Number(BigInt.asIntN(32, v >> 32n)); boundLo = Number(BigInt.asUintN(32, v)); } else bound = v as number;
     };
-    if (fast && heap.length === n) rebound();
+    if ((nums || words) && heap.length === n) rebound();
     for (let i = 0; i < rows; i++) {
       const row = selection ? selection[i]! : i;
-      if (fast && heap.length === n) {
-        if (isValid(fast.valid, row)) {
-          const v = fast.values[row]!;
+      if (!boundNull && heap.length === n) {
+        if (isValid(col.valid, row)) {
           // NaN sorts above every number: never rejected here (comparisons with NaN are false).
-          if (!boundNull && bound === bound && (first.desc ? v < bound : v > bound)) continue;
-        } else if (!boundNull && !first.nullsFirst) continue;
+          if (nums) { const v = nums[row]!; if (bound === bound && (first.desc ? v < bound : v > bound)) continue; }
+          else if (words) {
+            const hi = words[2 * row + 1]!; const lo = words[2 * row]! >>> 0;
+            const below = hi < boundHi || (hi === boundHi && lo < boundLo);
+            const above = hi > boundHi || (hi === boundHi && lo > boundLo);
+            if (first.desc ? below : above) continue;
+          }
+        } else if (!first.nullsFirst && (nums || words)) continue;
       }
       const ref = { chunk: c, row };
-      if (heap.length < n) { heap.push(ref); up(heap.length - 1); if (fast && heap.length === n) rebound(); continue; }
+      if (heap.length < n) { heap.push(ref); up(heap.length - 1); if ((nums || words) && heap.length === n) rebound(); continue; }
       if (cmp(ref, heap[0]!) >= 0) continue;
       heap[0] = ref; down(0);
-      if (fast) rebound();
+      if (nums || words) rebound();
     }
   }
   return heap.sort(cmp);

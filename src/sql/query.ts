@@ -11,6 +11,7 @@ import { StrataError, isStrataError } from '../core/errors.js';
 import { namePattern } from '../core/names.js';
 import type { Column } from '../schema/schema.js';
 import type { Snapshot } from '../versions/snapshot.js';
+import type { ChunkRef } from '../chunk/chunk.js';
 import { parseShared, sharedBound } from './literal-template.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 import { normalizeJson } from './result-json.js';
@@ -26,7 +27,8 @@ import { planAggregate } from './aggregate-plan.js';
 import { countConjuncts } from './nodes.js';
 import { planLastPoint } from './lastpoint-plan.js';
 import { planSelect } from './select-plan.js';
-import { selectRows } from './engine-select.js';
+import { nthFirstKey, selectRows } from './engine-select.js';
+import type { SelectPlan } from './select-plan.js';
 import { shapeRows } from './engine-aggregate.js';
 import { registerScan, releaseScan, scanFunctionName } from './scan.js';
 import { engineColumnsCache, engineColumnsKey, fillTemplate, placeholderToken, planCache } from './plan-cache.js';
@@ -214,14 +216,17 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
       const exact = options.engine && options.pushdown && predicates.length === countConjuncts(scope?.where ?? null);
       const select = exact ? planSelect(shape, snapshot.schema) : null;
       if (select) {
-        const scanned = await source.scan(snapshot, snapshot.schema.columns.filter((c) => select.columns.includes(c.name)), predicates);
+        const selectScans: ScanStats[] = [];
+        const keyBound = await topRowsBound(source, snapshot, select, predicates, selectScans);
+        const scanned = await source.scan(snapshot, snapshot.schema.columns.filter((c) => select.columns.includes(c.name)), keyBound ? [...predicates, keyBound] : predicates);
+        selectScans.push(scanned.stats);
         const t2 = performance.now();
         const typed = await engineColumns(con, entry, root, ref, snapshot, tokens);
         const rows = selectRows(select, scanned.chunks, typed.columns, options.resultRowsMax);
         if (rows === 'too-many') throw limitError(options);
         if (rows) {
           release();
-          const explain = { path: 'engine-select', scans: [scanned.stats], parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: performance.now() - t2, kernels: describeKernels() };
+          const explain = { path: 'engine-select', scans: selectScans, parseMs: t1 - t0, scanMs: t2 - t1, duckdbMs: performance.now() - t2, kernels: describeKernels() };
           return rowsCursor(typed.columns, typed.types, rows, explain);
         }
       }
@@ -267,6 +272,39 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
     if (isStrataError(e)) throw e;
     throw duckError(e, tokens);
   }
+}
+
+/**
+ * Top-N rows by a numeric first key. Any N rows bound the answer: if some
+ * chunks hold N rows (passing the WHERE) at or beyond a value, so does the
+ * answer. The first key alone is read from the chunks whose statistics put
+ * them furthest in the order, their N-th best value becomes one more
+ * predicate, and the full scan prunes the other chunks by statistics and
+ * reads the other columns only of rows that can be in the answer.
+ */
+async function topRowsBound(source: ScanSource, snapshot: Snapshot, plan: SelectPlan, predicates: readonly Predicate[], scans: ScanStats[]): Promise<Predicate | null> {
+  const first = plan.order[0];
+  if (!first || first.nullsFirst || plan.columns.length < 2 || !['int32', 'int64', 'float64', 'timestamp'].includes(first.type)) return null;
+  const edge = (ref: ChunkRef): number => {
+    const m = ref.columns[first.column];
+    const v = first.desc ? m?.max : m?.min;
+    const n = v === null || v === undefined ? NaN : Number(v);
+    return Number.isNaN(n) ? -Infinity : first.desc ? n : -n;
+  };
+  const ordered = [...snapshot.chunks.values()].sort((a, b) => edge(b) - edge(a));
+  const column = snapshot.schema.columns.filter((c) => c.name === first.column);
+  // The furthest chunks with N rows, then (when the WHERE kept fewer) 16 times as many rows once.
+  for (const factor of [1, 16]) {
+    const picked = new Map<string, ChunkRef>();
+    let rows = 0;
+    for (const ref of ordered) { if (rows >= plan.limit! * factor) break; picked.set(ref.id, ref); rows += ref.rows; }
+    const keyOnly = await source.scan({ ...snapshot, chunks: picked }, column, predicates);
+    scans.push(keyOnly.stats);
+    const nth = nthFirstKey(plan, keyOnly.chunks);
+    if (nth !== null) return { column: first.column, op: first.desc ? 'ge' : 'le', value: nth };
+    if (picked.size === snapshot.chunks.size) break;
+  }
+  return null;
 }
 
 /** The query printed with each bound reference replaced by a scan of a placeholder token (cached per text, and per template). */
