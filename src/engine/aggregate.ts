@@ -283,6 +283,14 @@ function addDistinct(s: Accumulators, col: ColumnValues, sel: Uint32Array | null
 }
 
 /** The chunk's rows (and their groups) that pass an aggregate's FILTER. */
+let zeros = new Int32Array(0);
+
+/** Group 0 for n rows (no GROUP BY): a view of one shared array of zeros, only ever read. */
+function zeroGroups(n: number): Int32Array {
+  if (zeros.length < n) zeros = new Int32Array(Math.max(n, zeros.length * 2));
+  return zeros.subarray(0, n);
+}
+
 function filteredRows(chunk: ScanChunk, filter: readonly Predicate[], groups: Int32Array): { sel: Uint32Array; groups: Int32Array } {
   const anyColumn = chunk.columns.get(filter[0]!.column)!;
   const mask = new Uint8Array(anyColumn.length).fill(1);
@@ -336,7 +344,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     let global: Int32Array;
     // Time buckets in runs, other keys constant: groups assigned per run.
     const byRun = keys.length > 0 ? byRuns(chunk, keys, groupOf) : null;
-    if (keys.length === 0) global = new Int32Array(n);
+    if (keys.length === 0) global = zeroGroups(n);
     else if (byRun) global = byRun;
     else {
       const perKey: { ids: Int32Array; values: KeyValue[] }[] = keys.map((spec) => {
@@ -372,7 +380,8 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     }
     const groups = groupKeys.length;
     if (groups > rowsPerGroup.length) { const b = new Float64Array(Math.max(groups, rowsPerGroup.length * 2)); b.set(rowsPerGroup); rowsPerGroup = b; }
-    k.aggCount(null, null, global, n, n, rowsPerGroup);
+    if (keys.length === 0) rowsPerGroup[0]! += n;
+    else k.aggCount(null, null, global, n, n, rowsPerGroup);
     aggs.forEach((spec, a) => {
       if ((spec.fn === 'count_star' || spec.column === null) && !spec.filter) return;
       const s = acc[a]!;

@@ -13,6 +13,7 @@ import type { WorkerPool } from './worker-pool.js';
 import { kernels } from '../kernels/index.js';
 import type { Predicate } from './predicate.js';
 import { coversChunk, describePredicate, filterRows, matchesKey, mayMatchChunk } from './predicate.js';
+import { narrowSorted, rangeSelection } from './sorted-range.js';
 
 export interface ScanChunk {
   /** Rows handed on: the selection's length, or all of the chunk's rows. */
@@ -158,6 +159,7 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
   const toRead = [...wanted, ...filterCols];
   // A value filter (not on the partition or sort key) that statistics cannot decide may keep no row
   // of a chunk: its columns are read first, and the others (when they are many more) only for survivors.
+  const sortColumn = schema.sortKey[0];
   const filterFirst = toRead.filter((c) => predicates.some((p) => p.column === c.name));
   const valueFilters = predicates.filter((p) => !keyIndex.has(p.column) && !schema.sortKey.includes(p.column));
   const deferrable = (ref: ChunkRef): Column[] => {
@@ -184,12 +186,21 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
       stats.rowsRead += ref.rows;
       let selection: Uint32Array | null = null;
       if (predicates.length > 0) {
-        const mask = new Uint8Array(ref.rows).fill(1);
-        for (const p of predicates) filterRows(p, columns.get(p.column)!, mask);
-        const rows = new Uint32Array(ref.rows);
-        const kept = kernels().maskSelect(mask, ref.rows, rows);
-        // A small selection gets its own buffer rather than pinning one of the chunk's size.
-        if (kept < ref.rows) selection = kept < ref.rows >>> 2 ? rows.slice(0, kept) : rows.subarray(0, kept);
+        const range = { lo: 0, hi: ref.rows };
+        const sorted = sortColumn && !ref.mixed && ref.columns[sortColumn]?.nulls === 0 ? columns.get(sortColumn) : undefined;
+        const rest = sorted && (sorted.type === 'timestamp' || sorted.type === 'int32') ? narrowSorted(predicates, sortColumn!, sorted.values, range) : predicates;
+        let kept = range.hi - range.lo;
+        if (rest.length === 0) {
+          if (kept < ref.rows) selection = rangeSelection(range.lo, range.hi);
+        } else if (kept > 0) {
+          const mask = new Uint8Array(ref.rows);
+          mask.fill(1, range.lo, range.hi);
+          for (const p of rest) filterRows(p, columns.get(p.column)!, mask);
+          const rows = new Uint32Array(ref.rows);
+          kept = kernels().maskSelect(mask, ref.rows, rows);
+          // A small selection gets its own buffer rather than pinning one of the chunk's size.
+          if (kept < ref.rows) selection = kept < ref.rows >>> 2 ? rows.slice(0, kept) : rows.subarray(0, kept);
+        }
         stats.filterMs += performance.now() - t1;
         if (kept === 0) { if (later.length > 0) stats.chunksDeferredSkipped++; continue; }
       }
