@@ -12,6 +12,7 @@ import { compareRows } from './compare.js';
 import { cpuBatches, random, startMs, stepMs, strataSchema, tagValues } from './generate.js';
 import { appendBatch, batchToIpc, duckdbCreateTables, duckdbDropStaging } from './load.js';
 import { makeQuery, queryTypes } from './queries.js';
+import { loadClickHouse, queryClickHouse, startClickHouse } from './clickhouse.js';
 import { duBytes } from '../disk.js';
 
 
@@ -30,7 +31,7 @@ export async function benchTsbs({ hosts = 1000, rows = 10_000_000, runs = 5, see
   const intervals = Math.ceil(rows / hosts);
   const values = tagValues(hosts);
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-bench-tsbs-'));
-  let db; let duck; let con;
+  let db; let duck; let con; let ch;
   try {
     const storeDir = path.join(dir, 'store');
     db = await Strata.open({ store: storeDir, threads });
@@ -57,16 +58,39 @@ export async function benchTsbs({ hosts = 1000, rows = 10_000_000, runs = 5, see
     const counted = [(await db.sql('select count(*) from cpu')).rows[0][0], Number((await con.runAndReadAll('select count(*) from cpu')).getRowsJson()[0][0])];
     if (counted[0] !== total || counted[1] !== total) throw new Error(`expected ${total} rows, Strata has ${counted[0]}, DuckDB ${counted[1]}`);
 
+    // ClickHouse: the same rows, exported by DuckDB (not counted), inserted over HTTP and merged (counted).
+    const clickhouse = { error: null, version: null, loadMs: 0, bytes: 0 };
+    const started = await startClickHouse(path.join(dir, 'clickhouse'), { threads });
+    if (started.error) { clickhouse.error = started.error; log(`tsbs: ClickHouse left out: ${started.error}`); } else {
+      ch = started;
+      clickhouse.version = ch.version;
+      const csv = path.join(dir, 'cpu.csv');
+      await con.run(`copy cpu to '${csv}' (header false)`);
+      const l = await timed(() => loadClickHouse(ch, csv));
+      rmSync(csv);
+      if (l.value !== total) throw new Error(`expected ${total} rows, ClickHouse has ${l.value}`);
+      clickhouse.loadMs = l.ms;
+      clickhouse.bytes = duBytes(path.join(dir, 'clickhouse', 'data', 'data'));
+      log(`tsbs: ClickHouse ${ch.version} loaded in ${l.ms.toFixed(0)} ms`);
+    }
+
     // Queries: runs + 1 per type (the first is a warm-up), Strata and DuckDB alternating; every answer is compared.
     const rand = random(seed * 7919 + 17);
     const range = { rand, hosts, firstMs: startMs, endMs: startMs + intervals * stepMs };
     const queries = [];
     for (const type of queryTypes) {
-      const strataMs = []; const duckdbMs = []; const resultRows = []; let mismatch = null; let warmup = null;
+      const strataMs = []; const duckdbMs = []; const clickhouseMs = []; const resultRows = []; let mismatch = null; let chMismatch = null; let warmup = null;
       for (let i = 0; i <= runs; i++) {
         const q = makeQuery(type, range);
         const s = await timed(async () => (await db.sql(q.sql)).rows);
         const d = await timed(async () => (await con.runAndReadAll(q.sql)).getRowsJson());
+        const c = ch ? await timed(() => queryClickHouse(ch, q.sql)) : null;
+        const chDiff = c && compareRows(c.value, d.value, q);
+        if (chDiff && !chMismatch) {
+          chMismatch = `run ${i}: ${chDiff}`;
+          log(`tsbs: ${type}: ClickHouse MISMATCH ${chMismatch}\n  ${q.sql}`);
+        }
+        if (c && i > 0) clickhouseMs.push(c.ms);
         const diff = compareRows(s.value, d.value, q);
         if (diff && !mismatch) {
           mismatch = `run ${i}: ${diff}`;
@@ -76,12 +100,14 @@ export async function benchTsbs({ hosts = 1000, rows = 10_000_000, runs = 5, see
         if (i === 0) warmup = { strataMs: s.ms, duckdbMs: d.ms, sql: q.sql };
         else { strataMs.push(s.ms); duckdbMs.push(d.ms); }
       }
-      const r = { type, strataMs: median(strataMs), duckdbMs: median(duckdbMs), runs: { strataMs, duckdbMs }, warmup, resultRows, mismatch };
+      const r = { type, strataMs: median(strataMs), duckdbMs: median(duckdbMs), clickhouseMs: ch ? median(clickhouseMs) : null, runs: { strataMs, duckdbMs, clickhouseMs }, warmup, resultRows, mismatch, chMismatch };
       r.ratio = r.strataMs / r.duckdbMs;
+      r.chRatio = ch ? r.strataMs / r.clickhouseMs : null;
       queries.push(r);
       log(`tsbs: ${type}: Strata ${r.strataMs.toFixed(1)} ms, DuckDB ${r.duckdbMs.toFixed(1)} ms${mismatch ? ' (MISMATCH)' : ''}`);
     }
     const geomeanRatio = Math.exp(queries.reduce((s, q) => s + Math.log(q.ratio), 0) / queries.length);
+    const chGeomeanRatio = ch ? Math.exp(queries.reduce((s, q) => s + Math.log(q.chRatio), 0) / queries.length) : null;
 
     // Bytes: Strata's store folder, DuckDB's file after its checkpoint, and the same rows as Parquet (zstd).
     const parquet = path.join(dir, 'cpu.parquet');
@@ -98,9 +124,11 @@ export async function benchTsbs({ hosts = 1000, rows = 10_000_000, runs = 5, see
       bytes: { ...bytes, strataPerRow: bytes.strata / total, duckdbPerRow: bytes.duckdb / total, parquetZstdPerRow: bytes.parquetZstd / total },
       queries,
       geomeanRatio,
+      clickhouse: { ...clickhouse, geomeanRatio: chGeomeanRatio, mismatches: queries.filter((q) => q.chMismatch).length },
       mismatches: queries.filter((q) => q.mismatch).length,
     };
   } finally {
+    await ch?.stop();
     con?.closeSync();
     duck?.closeSync();
     await db?.close();
@@ -124,14 +152,19 @@ export function tsbsMarkdown(r) {
     '|---|---|---:|---:|---:|---:|',
     `| Strata (local store) | ${r.batches} Arrow IPC batch${r.batches === 1 ? '' : 'es'} of ${Math.min(r.hostsPerBatch, r.hosts)} hosts, idempotent (${f0(r.load.strata.chunks)} chunks) | ${f0(r.load.strata.ms)} | ${f0(r.load.strata.rowsPerSec)} | ${f0(r.bytes.strata)} | ${f1(r.bytes.strataPerRow)} |`,
     `| DuckDB native table | appender + INSERT ... SELECT + checkpoint | ${f0(r.load.duckdb.ms)} | ${f0(r.load.duckdb.rowsPerSec)} | ${f0(r.bytes.duckdb)} | ${f1(r.bytes.duckdbPerRow)} |`,
+    ...(r.clickhouse.error ? [] : [`| ClickHouse ${r.clickhouse.version} (MergeTree ordered by hostname, time) | CSV over HTTP + OPTIMIZE FINAL | ${f0(r.clickhouse.loadMs)} | ${f0(r.rows / (r.clickhouse.loadMs / 1000))} | ${f0(r.clickhouse.bytes)} | ${f1(r.clickhouse.bytes / r.rows)} |`]),
     `| Parquet (zstd, by DuckDB) | | | | ${f0(r.bytes.parquetZstd)} | ${f1(r.bytes.parquetZstdPerRow)} |`,
     '',
     `Queries: median of ${r.runs} runs after a warm-up, each run with new seeded parameters, the same for both; both run in DuckDB with ${r.threads} threads. Every answer (warm-up included) is compared.`,
     '',
-    '| query | result rows (min-max) | Strata (ms) | DuckDB native (ms) | Strata / DuckDB | answers |',
-    '|---|---:|---:|---:|---:|---|',
-    ...r.queries.map((q) => `| ${q.type} | ${rowRange(q.resultRows)} | ${ms(q.strataMs)} | ${ms(q.duckdbMs)} | ${q.ratio.toFixed(2)} | ${q.mismatch ? `**MISMATCH** ${q.mismatch}` : `same (${q.resultRows.length} runs)`} |`),
-    `| **geometric mean** | | | | **${r.geomeanRatio.toFixed(2)}** | ${r.mismatches ? `**${r.mismatches} mismatches**` : 'all same'} |`,
+    r.clickhouse.error
+      ? `ClickHouse is left out of this run: ${r.clickhouse.error}.`
+      : `ClickHouse ${r.clickhouse.version} answers the same queries in its dialect (toStartOfMinute/Hour for date_trunc, LIMIT 1 BY for DISTINCT ON) over HTTP on loopback with max_threads = ${r.threads}; its answers are compared with DuckDB's.`,
+    '',
+    '| query | result rows (min-max) | Strata (ms) | DuckDB native (ms) | ClickHouse (ms) | Strata / DuckDB | Strata / ClickHouse | answers |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...r.queries.map((q) => `| ${q.type} | ${rowRange(q.resultRows)} | ${ms(q.strataMs)} | ${ms(q.duckdbMs)} | ${q.clickhouseMs === null ? '' : ms(q.clickhouseMs)} | ${q.ratio.toFixed(2)} | ${q.chRatio === null ? '' : q.chRatio.toFixed(2)} | ${[q.mismatch ? `**MISMATCH** ${q.mismatch}` : `same (${q.resultRows.length} runs)`, q.chMismatch ? `**ClickHouse differs** ${q.chMismatch}` : ''].filter(Boolean).join('; ')} |`),
+    `| **geometric mean** | | | | | **${r.geomeanRatio.toFixed(2)}** | **${r.clickhouse.geomeanRatio === null ? '' : r.clickhouse.geomeanRatio.toFixed(2)}** | ${r.mismatches ? `**${r.mismatches} mismatches**` : 'all same'}${r.clickhouse.mismatches ? `, ClickHouse differs in ${r.clickhouse.mismatches}` : ''} |`,
     '',
   ].join('\n');
 }
