@@ -74,6 +74,11 @@ export async function loadClickHouse(ch, csvFile) {
   return Number(await run(ch.url, 'SELECT count() FROM cpu'));
 }
 
+/** Bytes of the table's active parts (merged-away parts wait minutes to be removed, so the folder overstates it). */
+export async function clickHouseBytes(ch) {
+  return Number(await run(ch.url, "SELECT sum(bytes) FROM system.parts WHERE table = 'cpu' AND active"));
+}
+
 /** A TSBS query of queries.js in ClickHouse's dialect. */
 export function toClickHouse(sql) {
   if (/^SELECT DISTINCT ON \(hostname\) \* FROM cpu ORDER BY hostname, time DESC$/.test(sql)) return 'SELECT * FROM cpu ORDER BY hostname, time DESC LIMIT 1 BY hostname';

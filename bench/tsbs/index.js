@@ -12,7 +12,7 @@ import { compareRows } from './compare.js';
 import { cpuBatches, random, startMs, stepMs, strataSchema, tagValues } from './generate.js';
 import { appendBatch, batchToIpc, duckdbCreateTables, duckdbDropStaging } from './load.js';
 import { makeQuery, queryTypes } from './queries.js';
-import { loadClickHouse, queryClickHouse, startClickHouse } from './clickhouse.js';
+import { clickHouseBytes, loadClickHouse, queryClickHouse, startClickHouse } from './clickhouse.js';
 import { duBytes } from '../disk.js';
 
 
@@ -70,7 +70,7 @@ export async function benchTsbs({ hosts = 1000, rows = 10_000_000, runs = 5, see
       rmSync(csv);
       if (l.value !== total) throw new Error(`expected ${total} rows, ClickHouse has ${l.value}`);
       clickhouse.loadMs = l.ms;
-      clickhouse.bytes = duBytes(path.join(dir, 'clickhouse', 'data', 'data'));
+      clickhouse.bytes = await clickHouseBytes(ch);
       log(`tsbs: ClickHouse ${ch.version} loaded in ${l.ms.toFixed(0)} ms`);
     }
 
@@ -152,7 +152,7 @@ export function tsbsMarkdown(r) {
     '|---|---|---:|---:|---:|---:|',
     `| Strata (local store) | ${r.batches} Arrow IPC batch${r.batches === 1 ? '' : 'es'} of ${Math.min(r.hostsPerBatch, r.hosts)} hosts, idempotent (${f0(r.load.strata.chunks)} chunks) | ${f0(r.load.strata.ms)} | ${f0(r.load.strata.rowsPerSec)} | ${f0(r.bytes.strata)} | ${f1(r.bytes.strataPerRow)} |`,
     `| DuckDB native table | appender + INSERT ... SELECT + checkpoint | ${f0(r.load.duckdb.ms)} | ${f0(r.load.duckdb.rowsPerSec)} | ${f0(r.bytes.duckdb)} | ${f1(r.bytes.duckdbPerRow)} |`,
-    ...(r.clickhouse.error ? [] : [`| ClickHouse ${r.clickhouse.version} (MergeTree ordered by hostname, time) | CSV over HTTP + OPTIMIZE FINAL | ${f0(r.clickhouse.loadMs)} | ${f0(r.rows / (r.clickhouse.loadMs / 1000))} | ${f0(r.clickhouse.bytes)} | ${f1(r.clickhouse.bytes / r.rows)} |`]),
+    ...(r.clickhouse.error ? [] : [`| ClickHouse ${r.clickhouse.version} (MergeTree ordered by hostname, time; bytes of active parts) | CSV over HTTP + OPTIMIZE FINAL | ${f0(r.clickhouse.loadMs)} | ${f0(r.rows / (r.clickhouse.loadMs / 1000))} | ${f0(r.clickhouse.bytes)} | ${f1(r.clickhouse.bytes / r.rows)} |`]),
     `| Parquet (zstd, by DuckDB) | | | | ${f0(r.bytes.parquetZstd)} | ${f1(r.bytes.parquetZstdPerRow)} |`,
     '',
     `Queries: median of ${r.runs} runs after a warm-up, each run with new seeded parameters, the same for both; both run in DuckDB with ${r.threads} threads. Every answer (warm-up included) is compared.`,

@@ -10,6 +10,7 @@
  * if any value is), and a sum or avg over no values is NULL.
  */
 import type { ColumnValues } from '../chunk/column.js';
+import { isValid } from '../chunk/column.js';
 import type { ColumnType } from '../schema/schema.js';
 import { Agg, aggI64RowsMax, kernels } from '../kernels/index.js';
 import type { ScanChunk } from './scan.js';
@@ -23,15 +24,22 @@ export type KeySpec =
   | { kind: 'trunc'; column: string; unit: TruncUnit }
   | { kind: 'bucket'; column: string; widthMs: number; originMs: number };
 
-export type AggFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max';
+export type AggFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'arg_min' | 'arg_max';
 /** `filter`: the aggregate's FILTER (WHERE ...), as predicates that are all exact (every conjunct understood). */
-export interface AggSpec { fn: AggFn; column: string | null; type: ColumnType | null; filter?: Predicate[] }
+export interface AggSpec {
+  fn: AggFn;
+  column: string | null;
+  type: ColumnType | null;
+  filter?: Predicate[];
+  /** arg_min/arg_max: the column whose least/greatest value picks the row (a number, int64 or timestamp). */
+  by?: string;
+}
 
 /** A key value: string, number (int32, or ms for time keys), boolean, or null. */
 export type KeyValue = string | number | boolean | null;
 
-/** An aggregate's value: a number, a bigint (exact int64 sums, min and max), or null for no values. */
-export type AggValue = number | bigint | null;
+/** An aggregate's value: a number, a bigint (exact int64 sums, min and max), a string or boolean (arg_min/arg_max of one), or null for no values. */
+export type AggValue = number | bigint | string | boolean | null;
 
 export interface GroupResult {
   keys: KeyValue[][];
@@ -173,6 +181,9 @@ class Accumulators {
   /** count(DISTINCT): per group, the values seen (strings as ids in `ids`). */
   distinct: Set<number | bigint>[] = [];
   ids = new Map<string, number>();
+  /** arg_min/arg_max: per group, the deciding value so far and the picked row's value. */
+  argBy: (number | bigint | undefined)[] = [];
+  argValue: AggValue[] = [];
 
   constructor(readonly int64: boolean) {
     if (int64) { this.hi = new Float64Array(16); this.lo = new Float64Array(16); this.total = []; this.mm = new BigInt64Array(16); }
@@ -247,6 +258,31 @@ function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupOf: (key: KeyVa
  * chunk is one group, each entry used once (a chunk's dictionary holds only
  * values its rows have).
  */
+/**
+ * arg_min/arg_max as DuckDB computes them: rows where the value or the
+ * deciding column is NULL are skipped, NaN is above every number, and of
+ * tied rows the first seen is kept.
+ */
+function addArg(s: Accumulators, col: ColumnValues, by: ColumnValues, sel: Uint32Array | null, groups: Int32Array, n: number, greatest: boolean): void {
+  const { argBy, argValue } = s;
+  const byValues = (by as { values: Float64Array | Int32Array | BigInt64Array }).values;
+  for (let i = 0; i < n; i++) {
+    const r = sel ? sel[i]! : i;
+    if (!isValid(by.valid, r) || !isValid(col.valid, r)) continue;
+    const v = byValues[r]!;
+    const g = groups[i]!;
+    const best = argBy[g];
+    if (best !== undefined) {
+      // NaN (v !== v) is the greatest double: it wins a max over numbers, loses a min, ties with NaN.
+      const c = typeof v === 'bigint' ? (v < (best as bigint) ? -1 : v > (best as bigint) ? 1 : 0)
+        : v !== v ? (best === best ? 1 : 0) : best !== best ? -1 : v < (best as number) ? -1 : v > (best as number) ? 1 : 0;
+      if (greatest ? c <= 0 : c >= 0) continue;
+    }
+    argBy[g] = v;
+    argValue[g] = col.type === 'string' ? col.dict[col.codes[r]!]! : col.type === 'bool' ? col.values[r] !== 0 : col.values[r]!;
+  }
+}
+
 function addDistinct(s: Accumulators, col: ColumnValues, sel: Uint32Array | null, groups: Int32Array, n: number, groupCount: number): void {
   while (s.distinct.length < groupCount) s.distinct.push(new Set());
   const valid = col.valid;
@@ -394,6 +430,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
       if (spec.column === null) { k.aggCount(null, rowSel, ids, m, chunk.rows, s.count); return; }
       const col = chunk.columns.get(spec.column)!;
       if (spec.fn === 'count_distinct') { addDistinct(s, col, rowSel, ids, m, groups); return; }
+      if (spec.fn === 'arg_min' || spec.fn === 'arg_max') { addArg(s, col, chunk.columns.get(spec.by!)!, rowSel, ids, m, spec.fn === 'arg_max'); return; }
       if (spec.fn === 'count' || col.type === 'string' || col.type === 'bool') { k.aggCount(col.valid, rowSel, ids, m, col.length, s.count); return; }
       const fn = spec.fn === 'min' ? Agg.min : spec.fn === 'max' ? Agg.max : Agg.sum;
       if (col.type === 'int64') {
@@ -424,6 +461,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
         case 'sum': return none ? null : s.int64 ? (s.total![g] ?? 0n) : total(s, g);
         case 'avg': return none ? null : s.int64 ? Number(s.total![g] ?? 0n) / s.count[g]! : total(s, g) / s.count[g]!;
         case 'min': case 'max': return none ? null : s.int64 ? s.mm![g]! : s.state[g]!;
+        case 'arg_min': case 'arg_max': return s.argValue[g] ?? null;
       }
     });
   });

@@ -69,6 +69,9 @@ function intervalMs(text: string): number | null {
   return m ? Number(m[1]) * fixedUnitMs[m[2]!.toLowerCase() as TruncUnit]! : null;
 }
 
+/** DuckDB's names for arg_min/arg_max. */
+const argFunctions: Record<string, 'arg_min' | 'arg_max'> = { arg_max: 'arg_max', argmax: 'arg_max', max_by: 'arg_max', arg_min: 'arg_min', argmin: 'arg_min', min_by: 'arg_min' };
+
 export function planAggregate(shape: QueryShape, schema: DatasetSchema): AggregatePlan | null {
   const root = shape.root;
   if (shape.tables.length !== 1 || !isSelect(root) || shape.cteNames.size > 0) return null;
@@ -132,6 +135,14 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
     const fn = e.function_name as AggFn;
     const args = e.children;
     if (fn === 'count_star' && args.length === 0) return { fn, column: null, type: null };
+    const arg = argFunctions[e.function_name];
+    if (arg) {
+      // arg_max(value, by): any column's value at the row with the greatest (least) number in `by`.
+      const col = args.length === 2 ? columnOf(args[0]) : null;
+      const by = args.length === 2 ? columnOf(args[1]) : null;
+      const byType = by ? typeOf.get(by)! : null;
+      return col && by && byType && byType !== 'string' && byType !== 'bool' ? { fn: arg, column: col, type: typeOf.get(col)!, by } : null;
+    }
     if (!['count', 'sum', 'avg', 'min', 'max'].includes(fn) || args.length !== 1) return null;
     const col = columnOf(args[0]);
     if (!col) return null;
@@ -166,7 +177,7 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
       if (value === null) { aggNode = t.right as Node; value = numberConstant(t.left as Node); o = flippedOps[op]; }
       if (value === null || Number.isNaN(value)) return null;
       const spec = aggOf(aggNode);
-      if (!spec) return null;
+      if (!spec || spec.fn === 'arg_min' || spec.fn === 'arg_max') return null;
       const shown = select.findIndex((item, i) => outputs[i]!.kind === 'agg' && canonical(item) === canonical(aggNode));
       let index: number;
       if (shown >= 0) index = outputs[shown]!.index;
@@ -224,6 +235,6 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
       }
     } else return null;
   }
-  const columns = [...new Set([...keys.map((k) => k.column), ...aggs.flatMap((a) => [...(a.column ? [a.column] : []), ...(a.filter ?? []).map((p) => p.column)])])];
+  const columns = [...new Set([...keys.map((k) => k.column), ...aggs.flatMap((a) => [...(a.column ? [a.column] : []), ...(a.by ? [a.by] : []), ...(a.filter ?? []).map((p) => p.column)])])];
   return { ref, keys, aggs, outputs, order, limit, columns, conjuncts: countConjuncts(root.where_clause ?? null), having };
 }

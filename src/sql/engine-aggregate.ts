@@ -28,6 +28,7 @@ function havingHolds(v: AggValue, t: HavingTerm): boolean {
 export function shapeRows(plan: AggregatePlan, groups: GroupResult, columns: ResultColumn[]): JsonValue[][] | null {
   const expected: Record<string, string[]> = {
     count_star: ['BIGINT'], count: ['BIGINT'], count_distinct: ['BIGINT'], sum: ['HUGEINT', 'DOUBLE'], avg: ['DOUBLE'], min: ['INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'], max: ['INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'],
+    arg_min: ['VARCHAR', 'BOOLEAN', 'INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'], arg_max: ['VARCHAR', 'BOOLEAN', 'INTEGER', 'BIGINT', 'DOUBLE', 'TIMESTAMP'],
   };
   if (columns.length !== plan.outputs.length) return null;
   for (const [i, o] of plan.outputs.entries()) {

@@ -88,7 +88,11 @@ function genQuery(rand: () => number): string {
   const from = v === versions && rand() < 0.5 ? 't' : `t AT (VERSION => ${v})`;
   const unit = pick(['minute', 'hour', 'day', 'week', 'month', 'year']);
   const width = pick(['90 minutes', '6 hours', '1 day', '2 days', '1 week']);
-  switch (int(0, 18)) {
+  switch (int(0, 19)) {
+    case 19: return pick([
+      `SELECT host, arg_max(s, ts), arg_min(i64, ts), max_by(f, ts), arg_min(ok, ts), arg_max(i32, ts) AS a FROM ${from} ${where} GROUP BY host ORDER BY host NULLS FIRST`,
+      `SELECT arg_max(host, ts), min_by(ts, ts), arg_min(f, ts) FILTER (WHERE ${conj()}) FROM ${from} ${where}`,
+    ]);
     case 18: return `SELECT * FROM ${from} ${where} ORDER BY f ${pick(['DESC', 'ASC', 'DESC NULLS FIRST'])}, ts DESC, host, i32, i64, s, ok LIMIT ${int(0, 40)}`;
     case 17: return `SELECT host, ts, f AS x, i64 FROM ${from} ${where} ORDER BY ${pick(['x DESC NULLS FIRST, ts, host, i64', 'i64, 3, 2 DESC, 1', 'ALL'])} LIMIT ${int(1, 30)}`;
     case 16: return `SELECT i32, s, ok FROM ${from} ${where} ORDER BY ${pick(['1 DESC, 2 NULLS FIRST, 3', 's, i32 DESC, ok NULLS FIRST', 'ok, i32, s'])} LIMIT ${int(1, 60)}`;
