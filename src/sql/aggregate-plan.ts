@@ -13,6 +13,7 @@ import type { Predicate } from '../engine/predicate.js';
 import type { FunctionNode, Node } from './nodes.js';
 import { extractPredicates } from './pushdown.js';
 import { constantNumber, countConjuncts, isAndConjunction, isCast, isColumnRef, isConstant, isFunction, isSelect, isStar } from './nodes.js';
+import { columnResolver } from './parse-tree.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 
 export type Output = { kind: 'key'; index: number } | { kind: 'agg'; index: number };
@@ -79,14 +80,7 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
   if (root.from_table !== ref.node || root.qualify || root.sample) return null;
   if (root.group_sets && root.group_sets.length > 1) return null;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
-  const names = new Set([ref.table.toLowerCase(), ref.alias.toLowerCase()].filter((n) => n !== ''));
-  const columnOf = (e: unknown): string | null => {
-    if (!isColumnRef(e)) return null;
-    const parts = e.column_names.map((p) => p.toLowerCase());
-    if (parts.length === 2 && !names.has(parts[0]!)) return null;
-    const c = parts[parts.length - 1]!;
-    return parts.length <= 2 && typeOf.has(c) ? c : null;
-  };
+  const columnOf = columnResolver(ref, new Set(typeOf.keys()));
 
   const keyOf = (e: Node): KeySpec | null => {
     const col = columnOf(e);

@@ -9,7 +9,7 @@
  */
 import type { AggValue, GroupResult } from '../engine/aggregate.js';
 import { testCompare } from '../engine/predicate.js';
-import { Unrepresentable, compareCells, formatCell, newPrintCache, safeMax } from './engine-values.js';
+import { Unrepresentable, compareCells, compareOrdered, formatCell, newPrintCache, safeMax } from './engine-values.js';
 import type { Cell } from './engine-values.js';
 import type { AggregatePlan, HavingTerm } from './aggregate-plan.js';
 import type { JsonValue, ResultColumn } from './result-types.js';
@@ -48,13 +48,8 @@ export function shapeRows(plan: AggregatePlan, groups: GroupResult, columns: Res
     // Sort raw values (numbers, not their printed forms) by DuckDB's rules: NULLS LAST unless asked.
     raw.sort((x, y) => {
       for (const t of plan.order) {
-        const a = x[t.output]!; const b = y[t.output]!;
-        if (a === null || b === null) {
-          if (a === b) continue;
-          return (a === null) === t.nullsFirst ? -1 : 1;
-        }
-        const c = compareCells(a, b);
-        if (c !== 0) return t.desc ? -c : c;
+        const c = compareOrdered(x[t.output]!, y[t.output]!, t.desc, t.nullsFirst);
+        if (c !== 0) return c;
       }
       return 0;
     });

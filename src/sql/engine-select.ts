@@ -8,7 +8,7 @@
 import type { ColumnValues } from '../chunk/column.js';
 import { isValid } from '../chunk/column.js';
 import type { ScanChunk } from '../engine/scan.js';
-import { Unrepresentable, compareCells, formatCell, newPrintCache, safeMax } from './engine-values.js';
+import { Unrepresentable, compareOrdered, formatCell, newPrintCache, safeMax } from './engine-values.js';
 import type { Cell } from './engine-values.js';
 import type { JsonValue, ResultColumn } from './result-types.js';
 import type { SelectPlan } from './select-plan.js';
@@ -79,14 +79,8 @@ function topRows(plan: SelectPlan, chunks: readonly ScanChunk[]): RowRef[] {
   const keys = plan.order;
   const cmp = (a: RowRef, b: RowRef): number => {
     for (const k of keys) {
-      const x = cellAt(chunks[a.chunk]!.columns.get(k.column)!, a.row);
-      const y = cellAt(chunks[b.chunk]!.columns.get(k.column)!, b.row);
-      if (x === null || y === null) {
-        if (x === y) continue;
-        return (x === null) === k.nullsFirst ? -1 : 1;
-      }
-      const c = compareCells(x, y);
-      if (c !== 0) return k.desc ? -c : c;
+      const c = compareOrdered(cellAt(chunks[a.chunk]!.columns.get(k.column)!, a.row), cellAt(chunks[b.chunk]!.columns.get(k.column)!, b.row), k.desc, k.nullsFirst);
+      if (c !== 0) return c;
     }
     return 0;
   };

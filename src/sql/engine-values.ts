@@ -66,3 +66,10 @@ export function compareCells(a: Cell, b: Cell): number {
   if (typeof a === 'string' && typeof b === 'string') return cmpString(a, b);
   return Number(a) - Number(b);
 }
+
+/** ORDER BY's comparison of two values of one key: NULLs first or last as asked, then DESC or not. */
+export function compareOrdered(a: Cell, b: Cell, desc: boolean, nullsFirst: boolean): number {
+  if (a === null || b === null) return a === b ? 0 : (a === null) === nullsFirst ? -1 : 1;
+  const c = compareCells(a, b);
+  return desc ? -c : c;
+}

@@ -9,6 +9,7 @@
  */
 import type { DatasetSchema } from '../schema/schema.js';
 import { isColumnRef, isSelect, isStar } from './nodes.js';
+import { columnResolver } from './parse-tree.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 
 export interface LastPointPlan {
@@ -26,13 +27,7 @@ export function planLastPoint(shape: QueryShape, schema: DatasetSchema): LastPoi
   if (!root.select_list.every((e) => isColumnRef(e) || (isStar(e) && !e.expr && !e.columns))) return null;
   const key = schema.partitionKey;
   if (key.length === 0) return null;
-  const names = new Set([ref.table.toLowerCase(), ref.alias.toLowerCase()].filter((n) => n !== ''));
-  const columnOf = (e: unknown): string | null => {
-    if (!isColumnRef(e)) return null;
-    const parts = e.column_names.map((p) => p.toLowerCase());
-    if (parts.length > 2 || (parts.length === 2 && !names.has(parts[0]!))) return null;
-    return parts[parts.length - 1]!;
-  };
+  const columnOf = columnResolver(ref);
   const mods = root.modifiers ?? [];
   const distinct = mods.find((m) => m.type === 'DISTINCT_MODIFIER');
   const order = mods.find((m) => m.type === 'ORDER_MODIFIER');

@@ -14,6 +14,7 @@ import type { DuckDBConnection } from './sandbox.js';
 import { serializeSql } from './tree.js';
 import type { ParsedSql } from './tree.js';
 import type { Node } from './nodes.js';
+import { isColumnRef } from './nodes.js';
 
 export interface TableRef {
   table: string;
@@ -95,4 +96,20 @@ function visit(node: unknown, shape: QueryShape): void {
   if (cte && Array.isArray(cte.map)) for (const e of cte.map as Node[]) shape.cteNames.add(String(e.key).toLowerCase());
   // An AT clause's expression is evaluated on its own (tree.ts), not bound to datasets.
   for (const [k, v] of Object.entries(n)) if (k !== 'at_clause' && v !== null && typeof v === 'object') visit(v, shape);
+}
+
+/**
+ * The dataset column a column reference names, for a query on one dataset:
+ * `c` or `<table or alias>.c`, lower-cased; null for anything else or (with
+ * `known`) a name the dataset lacks.
+ */
+export function columnResolver(ref: TableRef, known?: ReadonlySet<string>): (e: unknown) => string | null {
+  const names = new Set([ref.table.toLowerCase(), ref.alias.toLowerCase()].filter((n) => n !== ''));
+  return (e) => {
+    if (!isColumnRef(e)) return null;
+    const parts = e.column_names.map((p) => p.toLowerCase());
+    if (parts.length > 2 || (parts.length === 2 && !names.has(parts[0]!))) return null;
+    const c = parts[parts.length - 1]!;
+    return !known || known.has(c) ? c : null;
+  };
 }

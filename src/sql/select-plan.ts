@@ -8,6 +8,7 @@
 import type { ColumnType, DatasetSchema } from '../schema/schema.js';
 import { constantNumber, isColumnRef, isSelect, isStar } from './nodes.js';
 import type { Node } from './nodes.js';
+import { columnResolver } from './parse-tree.js';
 import type { QueryShape } from './parse-tree.js';
 
 export interface SelectPlan {
@@ -31,13 +32,7 @@ export function planSelect(shape: QueryShape, schema: DatasetSchema): SelectPlan
   if (ref.columnAliases.length > 0) return null;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const names = new Set([ref.table.toLowerCase(), ref.alias.toLowerCase()].filter((n) => n !== ''));
-  const columnOf = (e: unknown): string | null => {
-    if (!isColumnRef(e)) return null;
-    const parts = e.column_names.map((p) => p.toLowerCase());
-    if (parts.length === 2 && !names.has(parts[0]!)) return null;
-    const c = parts[parts.length - 1]!;
-    return parts.length <= 2 && typeOf.has(c) ? c : null;
-  };
+  const columnOf = columnResolver(ref, new Set(typeOf.keys()));
 
   const outputs: string[] = [];
   const aliases: string[] = [];
