@@ -213,7 +213,10 @@ export function registerScanFunction(con: DuckDBConnection): void {
       info.setBindData({ scan, enums } satisfies BindData);
     },
     initFunction: (info) => {
-      info.setMaxThreads(1);
+      // Every DuckDB thread may pull vectors: each pull waits on a hop into JavaScript (tens of
+      // microseconds), and with several threads waiting the hops overlap. Calls run one at a time
+      // on the JavaScript thread, so the shared cursor below needs no lock. DuckDB caps this at its own thread count.
+      info.setMaxThreads(64);
       info.setInitData({ columns: info.getColumnIndexes(), chunk: 0, offset: 0 } satisfies InitData);
     },
     mainFunction: (info, output) => {

@@ -26,7 +26,9 @@ describe('arg_min and arg_max in the engine', () => {
 
   const queries = [
     'SELECT k, arg_max(s, v), arg_min(s, v), arg_max(t, b), arg_min(n, t), max_by(ok, v), min_by(b, b) FROM m GROUP BY k ORDER BY k',
-    'SELECT arg_max(k, v), arg_min(v, n), arg_max(b, t) FILTER (WHERE n > 20) FROM m',
+    'SELECT arg_max(k, t), arg_min(v, n), arg_max(b, t) FILTER (WHERE n > 20) FROM m',
+    // One NaN per group (not its first row): it wins arg_max and never arg_min.
+    'SELECT k, arg_max(n, v), arg_min(n, v) FROM m GROUP BY k ORDER BY k',
     "SELECT k, arg_max(n, t) FROM m WHERE v > 0 GROUP BY k ORDER BY k",
   ];
   for (const sql of queries) {
