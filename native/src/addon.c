@@ -211,6 +211,17 @@ static napi_value js_fill_runs(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* remapGroups(ids, from, n, table): number */
+static napi_value js_remap_groups(napi_env env, napi_callback_info info) {
+  napi_value argv[4]; Arr ids, table; size_t from, n;
+  if (!get_args(env, info, 4, argv) || !get_array(env, argv[0], napi_int32_array, 0, &ids) || !get_size(env, argv[1], &from) ||
+      !get_size(env, argv[2], &n) || !get_array(env, argv[3], napi_int32_array, 0, &table) || n > ids.length || from > n)
+    FAIL("remapGroups(ids, from <= n, n <= ids.length, table)");
+  size_t at = remap_groups(ids.data, from, n, table.data, table.length);
+  if (at == SIZE_MAX) FAIL("remapGroups: an id outside the table");
+  return number(env, (double)at);
+}
+
 /* hashStrings(bytes, offsets, count, out: Uint32Array of 2*count) */
 static napi_value js_hash(napi_env env, napi_callback_info info) {
   napi_value argv[4]; Arr bytes, offsets, out; size_t count;
@@ -244,6 +255,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "hashStrings", NULL, js_hash, NULL, NULL, NULL, napi_enumerable, NULL },
     { "bucketRuns", NULL, js_bucket_runs, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fillRuns", NULL, js_fill_runs, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "remapGroups", NULL, js_remap_groups, NULL, NULL, NULL, napi_enumerable, NULL },
     { "baselineFilterGt", NULL, baseline_filter_gt, NULL, NULL, NULL, napi_enumerable, NULL },
     { "baselineGroupSum", NULL, baseline_group_sum, NULL, NULL, NULL, napi_enumerable, NULL },
   };

@@ -151,3 +151,18 @@ HOT void fill_runs(const int32_t *starts, const int32_t *groups, size_t runs, si
     for (size_t i = (size_t)starts[k]; i < end; i++) out[i] = groups[k];
   }
 }
+
+/*
+ * ids[i] = table[ids[i]] from `from` on, stopping at the first id whose entry is negative (returned;
+ * n when none). An id outside the table stops it too, returning SIZE_MAX (the caller refuses).
+ */
+HOT size_t remap_groups(int32_t *ids, size_t from, size_t n, const int32_t *table, size_t table_length) {
+  for (size_t i = from; i < n; i++) {
+    int32_t id = ids[i];
+    if (id < 0 || (size_t)id >= table_length) return SIZE_MAX;
+    int32_t g = table[id];
+    if (g < 0) return i;
+    ids[i] = g;
+  }
+  return n;
+}

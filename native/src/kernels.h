@@ -50,6 +50,7 @@ int64_t bucket_runs(const double *v, const uint8_t *valid, const uint32_t *sel, 
                     int32_t *starts, double *run_values, size_t max_runs);
 /* out[i] = groups[k] for the rows of run k. */
 void fill_runs(const int32_t *starts, const int32_t *groups, size_t runs, size_t n, int32_t *out);
+size_t remap_groups(int32_t *ids, size_t from, size_t n, const int32_t *table, size_t table_length);
 /* Two 32-bit FNV-1a hashes (different bases) of each string bytes[offsets[i]..offsets[i+1]). */
 void hash_strings(const uint8_t *bytes, const int32_t *offsets, size_t count, uint32_t *out);
 

@@ -116,6 +116,14 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
   if (spec.kind === 'column' && col.type === 'string') {
     // A partition key column holds one value per chunk: nothing to look up.
     if (valid === null && col.dict.length === 1) { values.push(col.dict[0]!); return ids; }
+    if (valid === null) {
+      // The dictionary codes are the local ids (groups are made only for codes rows hold).
+      for (const v of col.dict) values.push(v);
+      if (!sel) return col.codes.length === n ? col.codes : col.codes.subarray(0, n);
+      const codes = col.codes;
+      for (let i = 0; i < n; i++) ids[i] = codes[sel[i]!]!;
+      return ids;
+    }
     const map = new Int32Array(col.dict.length + 1).fill(-1);
     const codes = col.codes; const nullCode = col.dict.length;
     for (let i = 0; i < n; i++) {
@@ -321,10 +329,22 @@ function addDistinct(s: Accumulators, col: ColumnValues, sel: Uint32Array | null
 /** The chunk's rows (and their groups) that pass an aggregate's FILTER. */
 let zeros = new Int32Array(0);
 
-/** Group 0 for n rows (no GROUP BY): a view of one shared array of zeros, only ever read. */
-function zeroGroups(n: number): Int32Array {
+/** Group g for n rows: for group 0 (no GROUP BY) a view of one shared array of zeros, only ever read. */
+function groupFill(g: number, n: number): Int32Array {
+  if (g !== 0) return new Int32Array(n).fill(g);
   if (zeros.length < n) zeros = new Int32Array(Math.max(n, zeros.length * 2));
   return zeros.subarray(0, n);
+}
+
+/** The group of a chunk whose every key is a column holding one string (its dictionary's only entry, no NULLs), or -1. */
+function constantGroup(chunk: ScanChunk, keys: readonly KeySpec[], groupOf: (key: KeyValue[]) => number): number {
+  const key: KeyValue[] = [];
+  for (const spec of keys) {
+    const col = chunk.columns.get(spec.column);
+    if (spec.kind !== 'column' || !col || col.type !== 'string' || col.valid !== null || col.dict.length !== 1) return -1;
+    key.push(col.dict[0]!);
+  }
+  return groupOf(key);
 }
 
 function filteredRows(chunk: ScanChunk, filter: readonly Predicate[], groups: Int32Array): { sel: Uint32Array; groups: Int32Array } {
@@ -379,8 +399,10 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     const sel = chunk.selection;
     let global: Int32Array;
     // Time buckets in runs, other keys constant: groups assigned per run.
-    const byRun = keys.length > 0 ? byRuns(chunk, keys, groupOf) : null;
-    if (keys.length === 0) global = zeroGroups(n);
+    // One group for the whole chunk (no keys, or keys constant in it such as a partition key): no per-row lookup.
+    const constant = keys.length === 0 ? 0 : constantGroup(chunk, keys, groupOf);
+    const byRun = constant < 0 ? byRuns(chunk, keys, groupOf) : null;
+    if (constant >= 0) global = groupFill(constant, n);
     else if (byRun) global = byRun;
     else {
       const perKey: { ids: Int32Array; values: KeyValue[] }[] = keys.map((spec) => {
@@ -403,7 +425,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
       };
       if (dense) {
         // A plain table read per row; the slow path only where a local group is first seen.
-        for (let i = 0; i < n; i++) { const c = global[i]!; const g = dense[c]!; global[i] = g >= 0 ? g : lookup(c, i); }
+        for (let i = k.remapGroups(global, 0, n, dense); i < n; i = k.remapGroups(global, i + 1, n, dense)) global[i] = lookup(global[i]!, i);
       } else {
         let lastComposite = -1; let lastGroup = -1;
         for (let i = 0; i < n; i++) {
@@ -416,7 +438,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
     }
     const groups = groupKeys.length;
     if (groups > rowsPerGroup.length) { const b = new Float64Array(Math.max(groups, rowsPerGroup.length * 2)); b.set(rowsPerGroup); rowsPerGroup = b; }
-    if (keys.length === 0) rowsPerGroup[0]! += n;
+    if (constant >= 0) rowsPerGroup[constant]! += n;
     else k.aggCount(null, null, global, n, n, rowsPerGroup);
     aggs.forEach((spec, a) => {
       if ((spec.fn === 'count_star' || spec.column === null) && !spec.filter) return;

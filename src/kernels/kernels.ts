@@ -51,6 +51,11 @@ export interface Kernels {
   bucketRuns(values: Float64Array, valid: Uint8Array | null, sel: Uint32Array | null, n: number, width: number, origin: number, starts: Int32Array, runValues: Float64Array): number;
   /** out[i] = groups[k] for every position i of run k (runs as bucketRuns gives them). */
   fillRuns(starts: Int32Array, groups: Int32Array, runs: number, n: number, out: Int32Array): void;
+  /**
+   * ids[i] = table[ids[i]] for i from `from` up to n, stopping at the first id whose table entry is
+   * negative (not yet known): returns that position, or n. Local group ids become global ones.
+   */
+  remapGroups(ids: Int32Array, from: number, n: number, table: Int32Array): number;
   /** Two 32-bit FNV-1a hashes per string bytes[offsets[i]..offsets[i+1]) into out[2i], out[2i+1]. */
   hashStrings(bytes: Uint8Array, offsets: Int32Array, count: number, out: Uint32Array): void;
 }

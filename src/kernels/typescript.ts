@@ -130,6 +130,14 @@ export const typescriptKernels: Kernels = {
   fillRuns(starts, groups, runs, n, out) {
     for (let k = 0; k < runs; k++) out.fill(groups[k]!, starts[k]!, k + 1 < runs ? starts[k + 1]! : n);
   },
+  remapGroups(ids, from, n, table) {
+    for (let i = from; i < n; i++) {
+      const g = table[ids[i]!]!;
+      if (g < 0) return i;
+      ids[i] = g;
+    }
+    return n;
+  },
   hashStrings(bytes, offsets, count, out) {
     for (let i = 0; i < count; i++) {
       let h1 = 2166136261; let h2 = (0x811c9dc5 ^ 0x5bd1e995) >>> 0;

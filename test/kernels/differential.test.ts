@@ -151,7 +151,30 @@ describe.runIf(native !== null)('native and TypeScript kernels agree', () => {
     }), runs);
   });
 
+  it('remapGroups, stopping at each id not yet in the table', () => {
+    const input = fc.integer({ min: 1, max: 12 }).chain((size) => fc.tuple(
+      fc.array(fc.integer({ min: 0, max: size - 1 }), { maxLength: 70 }),
+      fc.array(fc.integer({ min: -1, max: 50 }), { minLength: size, maxLength: size }),
+    ));
+    fc.assert(fc.property(input, ([idList, tableList]) => {
+      const [x, y] = both((k) => {
+        const ids = Int32Array.from(idList); const table = Int32Array.from(tableList);
+        const stops: number[] = [];
+        // As the engine calls it: at each stop the id gets a group, and the scan resumes after it.
+        for (let i = k.remapGroups(ids, 0, ids.length, table); i < ids.length; i = k.remapGroups(ids, i + 1, ids.length, table)) {
+          stops.push(i);
+          table[ids[i]!] = 100 + i;
+          ids[i] = 100 + i;
+        }
+        return { stops, ids: Array.from(ids) };
+      });
+      expect(x).toEqual(y);
+    }), runs);
+  });
+
   it('refuse rows and groups outside the arrays they were given', () => {
+    expect(() => native!.remapGroups(Int32Array.of(0, 3), 0, 2, Int32Array.of(5, 6))).toThrow(/outside/);
+    expect(() => native!.remapGroups(Int32Array.of(0, -1), 0, 2, Int32Array.of(5, 6))).toThrow(/outside/);
     const v = new Float64Array(8); const count = new Float64Array(2);
     expect(() => native!.aggF64(0, v, null, null, Int32Array.of(0, 1, 2), 3, count, new Float64Array(2), new Float64Array(2))).toThrow(/outside/);
     expect(() => native!.aggF64(0, v, null, Uint32Array.of(9), Int32Array.of(0), 1, count, new Float64Array(2), new Float64Array(2))).toThrow(/outside/);
