@@ -1,14 +1,17 @@
 /**
  * Recognizing the last-point query: `SELECT DISTINCT ON (<partition key>)
- * ... FROM <dataset> [WHERE ...] ORDER BY <partition key>, <t> DESC`, the
- * newest row of every partition. The scan then hands DuckDB only the rows
+ * ... FROM <dataset> [WHERE ...] ORDER BY <partition key>, <t> DESC`, or
+ * `SELECT ... QUALIFY row_number() OVER (PARTITION BY <partition key> ORDER
+ * BY <t> DESC ...) = 1` (rank and dense_rank too): the newest row(s) of
+ * every partition. The scan then hands DuckDB only the rows
  * that can win (those at their partition's greatest t, ties included), and
  * without a WHERE it skips every chunk whose newest t is older than its
  * partition's. DuckDB still runs the whole query over those rows, so the
  * answer is the one it would give over all of them.
  */
 import type { DatasetSchema } from '../schema/schema.js';
-import { isColumnRef, isSelect, isStar } from './nodes.js';
+import { constantNumber, isColumnRef, isSelect, isStar } from './nodes.js';
+import type { Node, OrderTerm } from './nodes.js';
 import { columnResolver } from './parse-tree.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 
@@ -18,26 +21,46 @@ export interface LastPointPlan {
   column: string;
 }
 
+/** The window functions whose value 1 marks a partition's first row(s) by their ORDER BY. */
+const firstRowWindows = new Set(['WINDOW_ROW_NUMBER', 'WINDOW_RANK', 'WINDOW_RANK_DENSE']);
+
 export function planLastPoint(shape: QueryShape, schema: DatasetSchema): LastPointPlan | null {
   const root = shape.root;
   if (shape.tables.length !== 1 || !isSelect(root) || shape.cteNames.size > 0) return null;
   const ref = shape.tables[0]!;
-  if (root.from_table !== ref.node || root.having || root.qualify || root.sample || (root.group_expressions ?? []).length > 0) return null;
+  if (root.from_table !== ref.node || root.having || root.sample || (root.group_expressions ?? []).length > 0) return null;
   // Plain columns only: a window function or aggregate in the select list would see the narrowed rows.
   if (!root.select_list.every((e) => isColumnRef(e) || (isStar(e) && !e.expr && !e.columns))) return null;
   const key = schema.partitionKey;
   if (key.length === 0) return null;
   const columnOf = columnResolver(ref);
   const mods = root.modifiers ?? [];
+  if (mods.some((m) => m.type !== 'DISTINCT_MODIFIER' && m.type !== 'ORDER_MODIFIER' && m.type !== 'LIMIT_MODIFIER')) return null;
   const distinct = mods.find((m) => m.type === 'DISTINCT_MODIFIER');
-  const order = mods.find((m) => m.type === 'ORDER_MODIFIER');
-  if (!distinct || !order || mods.some((m) => m.type !== 'DISTINCT_MODIFIER' && m.type !== 'ORDER_MODIFIER' && m.type !== 'LIMIT_MODIFIER')) return null;
-  const on = (distinct.distinct_on_targets ?? []).map(columnOf);
-  if (on.length !== key.length || !key.every((k) => on.includes(k))) return null;
-  const orders = order.orders;
-  if (orders.length !== key.length + 1) return null;
-  for (let i = 0; i < key.length; i++) if (!on.includes(columnOf(orders[i]!.expression))) return null;
-  const last = orders[key.length]!;
+  const sameKey = (cols: (string | null)[]): boolean => cols.length === key.length && key.every((k) => cols.includes(k));
+  let last: OrderTerm;
+  if (distinct && !root.qualify) {
+    // DISTINCT ON (<key>) ... ORDER BY <key>, <t> DESC
+    const order = mods.find((m) => m.type === 'ORDER_MODIFIER');
+    const on = (distinct.distinct_on_targets ?? []).map(columnOf);
+    if (!order || !sameKey(on)) return null;
+    const orders = order.orders;
+    if (orders.length !== key.length + 1) return null;
+    for (let i = 0; i < key.length; i++) if (!on.includes(columnOf(orders[i]!.expression))) return null;
+    last = orders[key.length]!;
+  } else if (!distinct && root.qualify) {
+    // QUALIFY row_number() | rank() | dense_rank() OVER (PARTITION BY <key> ORDER BY <t> DESC, ...) = 1 (or <= 1)
+    const q = root.qualify as Node;
+    const one = (n: unknown): boolean => constantNumber(n) === 1;
+    let w: Node | undefined;
+    if (q.class === 'COMPARISON' && (q.type === 'COMPARE_EQUAL' || q.type === 'COMPARE_LESSTHANOREQUALTO') && one(q.right)) w = q.left as Node;
+    else if (q.class === 'COMPARISON' && (q.type === 'COMPARE_EQUAL' || q.type === 'COMPARE_GREATERTHANOREQUALTO') && one(q.left)) w = q.right as Node;
+    if (!w || w.class !== 'WINDOW' || !firstRowWindows.has(String(w.type)) || w.filter_expr) return null;
+    const partitions = (w.partitions as Node[] | undefined) ?? [];
+    const orders = (w.orders as OrderTerm[] | undefined) ?? [];
+    if (!sameKey(partitions.map(columnOf)) || orders.length === 0) return null;
+    last = orders[0]!;
+  } else return null;
   const column = columnOf(last.expression);
   const type = schema.columns.find((c) => c.name === column)?.type;
   // DESC with DuckDB's default NULLS LAST: a partition's non-NULL greatest value wins.

@@ -1,5 +1,6 @@
 /**
- * The last-point query (DISTINCT ON the partition key, newest first) is
+ * The last-point query (DISTINCT ON the partition key, newest first, or
+ * QUALIFY row_number()/rank()/dense_rank() over the partition key = 1) is
  * answered from the rows at each partition's greatest time only: the
  * answers must equal DuckDB's over all rows, with ties, NULL times, several
  * chunks per partition, mixed chunks, versions, and WHERE clauses pushed
@@ -56,6 +57,11 @@ describe('last point per partition', () => {
     'SELECT DISTINCT ON (host) host, ts FROM m ORDER BY host DESC, ts DESC LIMIT 2',
     'SELECT DISTINCT ON (host) host, n FROM m ORDER BY host, n DESC',
     'SELECT DISTINCT ON (host) host, ts FROM m AT (VERSION => 3) ORDER BY host, ts DESC',
+    'SELECT host, ts FROM m QUALIFY row_number() OVER (PARTITION BY host ORDER BY ts DESC) = 1 ORDER BY host',
+    'SELECT host, ts, v FROM m WHERE n > 50 QUALIFY rank() OVER (PARTITION BY host ORDER BY ts DESC, v) <= 1 ORDER BY host, v',
+    'SELECT * FROM m QUALIFY 1 = dense_rank() OVER (PARTITION BY host ORDER BY ts DESC) ORDER BY host, ts, v, n',
+    // Not a last point (oldest first): the whole scan goes to DuckDB, answers still equal.
+    'SELECT host, ts FROM m QUALIFY row_number() OVER (PARTITION BY host ORDER BY ts) = 1 ORDER BY host',
   ];
 
   it('answers as DuckDB does over every row', async () => {
@@ -75,6 +81,9 @@ describe('last point per partition', () => {
     expect(selected(all)).toBe(rows.length);
     // Host e (NULL times) keeps its rows; mixed chunks stay whole; every other partition keeps its ties at the newest time only.
     expect(selected(last)).toBeLessThan(rows.length / 2);
+    const qualified = await db.sql('SELECT host, ts FROM m QUALIFY row_number() OVER (PARTITION BY host ORDER BY ts DESC) = 1 ORDER BY host');
+    expect(qualified.rows).toEqual(last.rows);
+    expect(selected(qualified)).toBe(selected(last));
     // Not pushed whole: every row goes to DuckDB.
     const partial = await db.sql("SELECT DISTINCT ON (host) host, ts FROM m WHERE n > 50 AND (v < 30 OR host = 'a') ORDER BY host, ts DESC");
     expect(partial.explain.scans[0]!.rowsSelected).toBe(rows.filter((r) => r.n !== null && r.n > 50).length);
