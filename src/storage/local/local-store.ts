@@ -18,7 +18,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { HandleCache } from './handle-cache.js';
 import { StrataError } from '../../core/errors.js';
 import { namePattern } from '../../core/names.js';
 import type { ByteRange, ChunkAddress, ObjectKind, Store } from '../store.js';
@@ -58,10 +60,31 @@ function coalesce(ranges: readonly ByteRange[]): { start: number; end: number; m
   return spans;
 }
 
+/** The ranges' bytes, ranges close together read with one call and sliced (each read is a trip through libuv's thread pool). */
+async function readRanges(fh: FileHandle, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+  const out = new Array<Uint8Array>(ranges.length);
+  for (const span of coalesce(ranges)) {
+    const buf = Buffer.allocUnsafe(span.end - span.start);
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesRead } = await fh.read(buf, done, buf.length - done, span.start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    for (const i of span.members) {
+      const r = ranges[i]!;
+      const from = Math.min(r.offset - span.start, done);
+      out[i] = buf.subarray(from, Math.min(from + r.length, done));
+    }
+  }
+  return out;
+}
+
 export class LocalStore implements Store {
   readonly location: string;
   private readonly root: string;
   private readonly fsync: boolean;
+  private readonly handles = new HandleCache();
 
   constructor(root: string, options: LocalStoreOptions = {}) {
     this.location = root;
@@ -188,6 +211,7 @@ export class LocalStore implements Store {
     // Rename first so the dataset disappears at once, then delete at leisure.
     const trash = path.join(this.root, `.dropped-${dataset}-${randomBytes(6).toString('hex')}`);
     try { await fs.rename(dir, trash); } catch (e) { if (isErrno(e, 'ENOENT')) return false; throw e; }
+    this.handles.drop(dir);
     for (const d of this.madeDirs) if (d === dir || d.startsWith(`${dir}${path.sep}`)) this.madeDirs.delete(d);
     await fs.rm(trash, { recursive: true, force: true });
     return existed;
@@ -240,29 +264,16 @@ export class LocalStore implements Store {
 
   async readObject(dataset: string, kind: ObjectKind, name: string, ranges?: readonly ByteRange[]): Promise<Uint8Array[] | undefined> {
     const file = this.objectPath(dataset, kind, name);
+    // Segments never change once written: their handles are kept open between reads.
+    if (kind === 'segment' && ranges) {
+      return this.handles.with(file, async (fh, size) => { checkRanges(ranges, size, `${kind} ${name}`); return readRanges(fh, ranges); });
+    }
     let fh;
     try { fh = await fs.open(file, 'r'); } catch (e) { if (isErrno(e, 'ENOENT')) return undefined; throw e; }
     try {
       if (!ranges) return [await fh.readFile()];
       checkRanges(ranges, (await fh.stat()).size, `${kind} ${name}`);
-      // Ranges close together (a chunk's columns lie side by side) are read with one call and sliced:
-      // each read is a trip through libuv's thread pool, which costs more than the bytes between.
-      const out = new Array<Uint8Array>(ranges.length);
-      for (const span of coalesce(ranges)) {
-        const buf = Buffer.allocUnsafe(span.end - span.start);
-        let done = 0;
-        while (done < buf.length) {
-          const { bytesRead } = await fh.read(buf, done, buf.length - done, span.start + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        for (const i of span.members) {
-          const r = ranges[i]!;
-          const from = Math.min(r.offset - span.start, done);
-          out[i] = buf.subarray(from, Math.min(from + r.length, done));
-        }
-      }
-      return out;
+      return await readRanges(fh, ranges);
     } finally {
       await fh.close();
     }
@@ -278,9 +289,12 @@ export class LocalStore implements Store {
   }
 
   async deleteObjects(dataset: string, kind: ObjectKind, names: readonly string[]): Promise<void> {
+    for (const n of names) this.handles.drop(this.objectPath(dataset, kind, n));
     await Promise.all(names.map((n) => fs.unlink(this.objectPath(dataset, kind, n)).catch((e: unknown) => { if (!isErrno(e, 'ENOENT')) throw e; })));
     if (names.length > 0) await this.syncDir(path.join(this.datasetDir(dataset), `${kind}s`)).catch((e: unknown) => { if (!isErrno(e, 'ENOENT')) throw e; });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.handles.closeAll();
+  }
 }
