@@ -68,3 +68,44 @@ export function planLastPoint(shape: QueryShape, schema: DatasetSchema): LastPoi
   if (type !== 'timestamp' && type !== 'int32') return null;
   return { ref, column };
 }
+
+/**
+ * `SELECT ... FROM d WHERE (<key>, t) IN (SELECT <key>, max(t) FROM d GROUP
+ * BY <key>) ...`: both references to the dataset are narrowed to each
+ * partition's newest rows. The subquery's max over those rows is the max over
+ * all of them, and the rows that match it are among them.
+ */
+export function planLastPointIn(shape: QueryShape, schema: DatasetSchema): { refs: TableRef[]; column: string } | null {
+  const root = shape.root;
+  if (shape.tables.length !== 2 || !isSelect(root) || shape.cteNames.size > 0) return null;
+  const [outer, inner] = shape.tables as [TableRef, TableRef];
+  const same = (r: TableRef): boolean => r.table.toLowerCase() === outer.table.toLowerCase() && !r.catalog && !r.schema && !r.at && r.columnAliases.length === 0;
+  if (!same(outer) || !same(inner)) return null;
+  if (root.from_table !== outer.node || root.having || root.qualify || root.sample || (root.group_expressions ?? []).length > 0) return null;
+  if (!root.select_list.every((e) => isColumnRef(e) || (isStar(e) && !e.expr && !e.columns))) return null;
+  if ((root.modifiers ?? []).some((m) => m.type !== 'ORDER_MODIFIER' && m.type !== 'LIMIT_MODIFIER')) return null;
+  const key = schema.partitionKey;
+  const w = root.where_clause as Node | null;
+  if (key.length === 0 || !w || w.class !== 'SUBQUERY' || w.subquery_type !== 'ANY' || w.comparison_type !== 'COMPARE_EQUAL') return null;
+  const row = w.child as Node;
+  const sub = (w.subquery as Node | undefined)?.node;
+  if (!row || row.class !== 'FUNCTION' || row.function_name !== 'row' || !isSelect(sub)) return null;
+  if (sub.from_table !== inner.node || sub.where_clause || sub.having || sub.qualify || sub.sample || (sub.modifiers ?? []).length > 0 || (sub.cte_map as { map?: unknown[] } | undefined)?.map?.length) return null;
+  const outerCol = columnResolver(outer);
+  const innerCol = columnResolver(inner);
+  const tuple = (row.children as Node[]).map(outerCol);
+  if (tuple.length !== key.length + 1 || sub.select_list.length !== tuple.length) return null;
+  const column = tuple.find((c) => c !== null && !key.includes(c)) ?? null;
+  const type = schema.columns.find((c) => c.name === column)?.type;
+  if (!column || (type !== 'timestamp' && type !== 'int32') || !key.every((k) => tuple.includes(k))) return null;
+  for (const [i, c] of tuple.entries()) {
+    const item = sub.select_list[i] as Node;
+    if (c === column) {
+      const args = item.children as Node[] | undefined;
+      if (item.class !== 'FUNCTION' || item.function_name !== 'max' || item.distinct || item.filter || args?.length !== 1 || innerCol(args[0]) !== column) return null;
+    } else if (innerCol(item) !== c) return null;
+  }
+  const groups = sub.group_expressions.map(innerCol);
+  if (groups.length !== key.length || !key.every((k) => groups.includes(k))) return null;
+  return { refs: [outer, inner], column };
+}

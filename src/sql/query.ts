@@ -25,7 +25,7 @@ import { planTopN } from './topn-plan.js';
 import { describeKernels } from '../kernels/index.js';
 import { planAggregate } from './aggregate-plan.js';
 import { countConjuncts } from './nodes.js';
-import { planLastPoint } from './lastpoint-plan.js';
+import { planLastPoint, planLastPointIn } from './lastpoint-plan.js';
 import { planSelect } from './select-plan.js';
 import { nthFirstKey, selectRows } from './engine-select.js';
 import type { SelectPlan } from './select-plan.js';
@@ -231,7 +231,9 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
         }
       }
       const last = exact ? planLastPoint(shape, snapshot.schema) : null;
-      const { chunks, stats } = await source.scan(snapshot, columns, predicates, last ? { lastBy: last.column } : {});
+      const lastIn = !last && options.engine && options.pushdown ? planLastPointIn(shape, snapshot.schema) : null;
+      const lastBy = last?.column ?? (lastIn?.refs.includes(ref) && predicates.length === 0 ? lastIn.column : undefined);
+      const { chunks, stats } = await source.scan(snapshot, columns, predicates, lastBy ? { lastBy } : {});
       scans.push(stats);
       const token = registerScan({ dataset: name, version: snapshot.version, columns: snapshot.schema.columns, chunks });
       tokens.set(token, name);

@@ -1,6 +1,7 @@
 /**
  * The last-point query (DISTINCT ON the partition key, newest first, or
- * QUALIFY row_number()/rank()/dense_rank() over the partition key = 1) is
+ * QUALIFY row_number()/rank()/dense_rank() over the partition key = 1, or
+ * (key, t) IN (SELECT key, max(t) ... GROUP BY key)) is
  * answered from the rows at each partition's greatest time only: the
  * answers must equal DuckDB's over all rows, with ties, NULL times, several
  * chunks per partition, mixed chunks, versions, and WHERE clauses pushed
@@ -60,6 +61,11 @@ describe('last point per partition', () => {
     'SELECT host, ts FROM m QUALIFY row_number() OVER (PARTITION BY host ORDER BY ts DESC) = 1 ORDER BY host',
     'SELECT host, ts, v FROM m WHERE n > 50 QUALIFY rank() OVER (PARTITION BY host ORDER BY ts DESC, v) <= 1 ORDER BY host, v',
     'SELECT * FROM m QUALIFY 1 = dense_rank() OVER (PARTITION BY host ORDER BY ts DESC) ORDER BY host, ts, v, n',
+    'SELECT host, ts FROM m WHERE (host, ts) IN (SELECT host, max(ts) FROM m GROUP BY host) ORDER BY host, ts',
+    'SELECT * FROM m WHERE (ts, host) IN (SELECT max(ts), host FROM m GROUP BY host) ORDER BY host, ts, v, n',
+    // Not last points (min, a filtered subquery): whole scans, answers still equal.
+    'SELECT host, ts FROM m WHERE (host, ts) IN (SELECT host, min(ts) FROM m GROUP BY host) ORDER BY host, ts',
+    'SELECT host, ts FROM m WHERE (host, ts) IN (SELECT host, max(ts) FROM m WHERE n > 50 GROUP BY host) ORDER BY host, ts',
     // Not a last point (oldest first): the whole scan goes to DuckDB, answers still equal.
     'SELECT host, ts FROM m QUALIFY row_number() OVER (PARTITION BY host ORDER BY ts) = 1 ORDER BY host',
   ];
@@ -78,9 +84,14 @@ describe('last point per partition', () => {
     const last = await db.sql('SELECT DISTINCT ON (host) host, ts FROM m ORDER BY host, ts DESC');
     expect(all.rows).toEqual(last.rows);
     const selected = (r: typeof all): number => r.explain.scans.reduce((n, s) => n + s.rowsSelected, 0);
+    const selected1 = (s: (typeof all)['explain']['scans'][number]): number => s.rowsSelected;
     expect(selected(all)).toBe(rows.length);
     // Host e (NULL times) keeps its rows; mixed chunks stay whole; every other partition keeps its ties at the newest time only.
     expect(selected(last)).toBeLessThan(rows.length / 2);
+    const inSql = 'SELECT host, ts FROM m WHERE (host, ts) IN (SELECT host, max(ts) FROM m GROUP BY host) ORDER BY host, ts';
+    const narrowed = await db.sql(inSql);
+    expect(narrowed.rows).toEqual((await db.sql(inSql, { engine: false })).rows);
+    expect(narrowed.explain.scans.map(selected1)).toEqual([selected(last), selected(last)]);
     const qualified = await db.sql('SELECT host, ts FROM m QUALIFY row_number() OVER (PARTITION BY host ORDER BY ts DESC) = 1 ORDER BY host');
     expect(qualified.rows).toEqual(last.rows);
     expect(selected(qualified)).toBe(selected(last));
