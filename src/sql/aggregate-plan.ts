@@ -12,7 +12,7 @@ import type { DatasetSchema } from '../schema/schema.js';
 import type { Predicate } from '../engine/predicate.js';
 import type { FunctionNode, Node } from './nodes.js';
 import { extractPredicates } from './pushdown.js';
-import { constantNumber, countConjuncts, isAndConjunction, isCast, isColumnRef, isConstant, isFunction, isSelect, isStar } from './nodes.js';
+import { constantNumber, countConjuncts, isAndConjunction, isCast, isColumnRef, isConstant, isFunction, isSelect, isStar, orderOf, plainLimit } from './nodes.js';
 import { columnResolver } from './parse-tree.js';
 import type { QueryShape, TableRef } from './parse-tree.js';
 
@@ -207,13 +207,11 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
   const order: AggregatePlan['order'] = [];
   for (const m of root.modifiers ?? []) {
     if (m.type === 'LIMIT_MODIFIER') {
-      const l = constantNumber(m.limit);
-      if (m.offset || l === null) return null;
-      limit = l;
+      limit = plainLimit(m);
+      if (limit === null) return null;
     } else if (m.type === 'ORDER_MODIFIER') {
       for (const o of m.orders) {
-        const desc = o.type === 'DESCENDING';
-        const nullsFirst = o.null_order === 'NULLS_FIRST' || o.null_order === 'NULLS FIRST';
+        const { desc, nullsFirst } = orderOf(o);
         const e = o.expression;
         if (isStar(e) && e.columns === true && !e.expr) { outputs.forEach((_, i) => order.push({ output: i, desc, nullsFirst })); continue; }
         let out = -1;

@@ -74,3 +74,14 @@ export function countConjuncts(e: Node | null): number {
   if (isAndConjunction(e)) return e.children.reduce((n, c) => n + countConjuncts(c), 0);
   return 1;
 }
+
+/** A LIMIT the engine can apply: a constant count, no OFFSET; null otherwise. */
+export function plainLimit(m: { readonly limit: Node | null; readonly offset: Node | null }): number | null {
+  const l = constantNumber(m.limit);
+  return m.offset || l === null || !Number.isSafeInteger(l) || l < 0 ? null : l;
+}
+
+/** An ORDER BY term's direction and NULL placement (DuckDB's default: NULLS LAST). */
+export function orderOf(o: OrderTerm): { desc: boolean; nullsFirst: boolean } {
+  return { desc: o.type === 'DESCENDING', nullsFirst: o.null_order === 'NULLS_FIRST' || o.null_order === 'NULLS FIRST' };
+}

@@ -6,7 +6,7 @@
  * ORDER BY without LIMIT) is DuckDB's.
  */
 import type { ColumnType, DatasetSchema } from '../schema/schema.js';
-import { constantNumber, isColumnRef, isSelect, isStar } from './nodes.js';
+import { constantNumber, isColumnRef, isSelect, isStar, orderOf, plainLimit } from './nodes.js';
 import type { Node } from './nodes.js';
 import { columnResolver } from './parse-tree.js';
 import type { QueryShape } from './parse-tree.js';
@@ -55,13 +55,11 @@ export function planSelect(shape: QueryShape, schema: DatasetSchema): SelectPlan
   const order: SelectPlan['order'] = [];
   for (const m of root.modifiers ?? []) {
     if (m.type === 'LIMIT_MODIFIER') {
-      const l = constantNumber(m.limit);
-      if (m.offset || l === null || !Number.isSafeInteger(l) || l < 0) return null;
-      limit = l;
+      limit = plainLimit(m);
+      if (limit === null) return null;
     } else if (m.type === 'ORDER_MODIFIER') {
       for (const o of m.orders) {
-        const desc = o.type === 'DESCENDING';
-        const nullsFirst = o.null_order === 'NULLS_FIRST' || o.null_order === 'NULLS FIRST';
+        const { desc, nullsFirst } = orderOf(o);
         const e = o.expression;
         const keys: string[] = [];
         if (isStar(e) && (e as Node).columns === true && !(e as Node).expr) keys.push(...outputs);
