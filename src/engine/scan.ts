@@ -160,12 +160,19 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
   // A value filter (not on the partition or sort key) that statistics cannot decide may keep no row
   // of a chunk: its columns are read first, and the others (when they are many more) only for survivors.
   const sortColumn = schema.sortKey[0];
-  const filterFirst = toRead.filter((c) => predicates.some((p) => p.column === c.name));
+  // A chunk of one partition passed its string key predicates exactly when it was not pruned:
+  // they are not applied to its rows, and their columns are read only if the query names them.
+  const keyPredicate = (p: Predicate): boolean => keyIndex.has(p.column) && typeOf.get(p.column) === 'string';
+  const partitionPredicates = predicates.filter((p) => !keyPredicate(p));
+  const partitionRead = toRead.filter((c) => !filterCols.includes(c) || c.name === lastBy || partitionPredicates.some((p) => p.column === c.name));
   const valueFilters = predicates.filter((p) => !keyIndex.has(p.column) && !schema.sortKey.includes(p.column));
-  const deferrable = (ref: ChunkRef): Column[] => {
-    if (valueFilters.length === 0 || toRead.length - filterFirst.length < 2 * filterFirst.length) return [];
-    if (valueFilters.every((p) => coversChunk(p, ref, typeOf.get(p.column)!))) return [];
-    return toRead.filter((c) => !filterFirst.includes(c));
+  /** What a chunk reads and filters: its columns, its row predicates, and the columns read only if a row survives. */
+  const planChunk = (ref: ChunkRef): { read: readonly Column[]; rowPredicates: readonly Predicate[]; first: readonly Column[]; later: Column[] } => {
+    const read = ref.mixed ? toRead : partitionRead;
+    const rowPredicates = ref.mixed ? predicates : partitionPredicates;
+    const first = read.filter((c) => rowPredicates.some((p) => p.column === c.name));
+    const defer = valueFilters.length > 0 && read.length - first.length >= 2 * first.length && !valueFilters.every((p) => coversChunk(p, ref, typeOf.get(p.column)!));
+    return { read, rowPredicates, first, later: defer ? read.filter((c) => !first.includes(c)) : [] };
   };
   let liveRows = 0;
   for (const ref of live) liveRows += ref.rows;
@@ -178,17 +185,17 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
       const i = next++;
       const ref = live[i]!;
       const t0 = performance.now();
-      const later = deferrable(ref);
-      const columns = await reader.readColumns(snapshot.dataset, ref, later.length > 0 ? filterFirst : toRead, pool);
+      const { read, rowPredicates, first, later } = planChunk(ref);
+      const columns = await reader.readColumns(snapshot.dataset, ref, later.length > 0 ? first : read, pool);
       const t1 = performance.now();
       stats.readMs += t1 - t0;
       stats.chunksRead++;
       stats.rowsRead += ref.rows;
       let selection: Uint32Array | null = null;
-      if (predicates.length > 0) {
+      if (rowPredicates.length > 0) {
         const range = { lo: 0, hi: ref.rows };
         const sorted = sortColumn && !ref.mixed && ref.columns[sortColumn]?.nulls === 0 ? columns.get(sortColumn) : undefined;
-        const rest = sorted && (sorted.type === 'timestamp' || sorted.type === 'int32') ? narrowSorted(predicates, sortColumn!, sorted.values, range) : predicates;
+        const rest = sorted && (sorted.type === 'timestamp' || sorted.type === 'int32') ? narrowSorted(rowPredicates, sortColumn!, sorted.values, range) : rowPredicates;
         let kept = range.hi - range.lo;
         if (rest.length === 0) {
           if (kept < ref.rows) selection = rangeSelection(range.lo, range.hi);
