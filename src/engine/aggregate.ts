@@ -238,9 +238,9 @@ function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupOf: (key: KeyVa
   const constants: KeyValue[] = [];
   for (const [i, k] of keys.entries()) {
     if (i === timeAt) { constants.push(null); continue; }
-    const col = chunk.columns.get(k.column)!;
-    if (k.kind !== 'column' || col.type !== 'string' || col.valid !== null || col.dict.length !== 1) return null;
-    constants.push(col.dict[0]!);
+    const v = constantKey(chunk, k);
+    if (v === null) return null;
+    constants.push(v);
   }
   // Worth it only when runs are long: give up beyond one run per 8 rows.
   const max = Math.ceil(n / 8);
@@ -340,11 +340,17 @@ function groupFill(g: number, n: number): Int32Array {
 function constantGroup(chunk: ScanChunk, keys: readonly KeySpec[], groupOf: (key: KeyValue[]) => number): number {
   const key: KeyValue[] = [];
   for (const spec of keys) {
-    const col = chunk.columns.get(spec.column);
-    if (spec.kind !== 'column' || !col || col.type !== 'string' || col.valid !== null || col.dict.length !== 1) return -1;
-    key.push(col.dict[0]!);
+    const v = constantKey(chunk, spec);
+    if (v === null) return -1;
+    key.push(v);
   }
   return groupOf(key);
+}
+
+/** The one value of a key column holding one string in this chunk (its dictionary's only entry, no NULLs), or null. */
+function constantKey(chunk: ScanChunk, spec: KeySpec): string | null {
+  const col = chunk.columns.get(spec.column);
+  return spec.kind === 'column' && col?.type === 'string' && col.valid === null && col.dict.length === 1 ? col.dict[0]! : null;
 }
 
 function filteredRows(chunk: ScanChunk, filter: readonly Predicate[], groups: Int32Array): { sel: Uint32Array; groups: Int32Array } {

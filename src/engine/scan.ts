@@ -45,6 +45,9 @@ export interface ScanStats {
   workers: number;
 }
 
+/** A chunk's reads and row filters (see scanSnapshot). */
+interface ChunkPlan { read: Column[]; rowPredicates: Predicate[]; first: Column[]; rest: Column[]; deferrable: boolean }
+
 export interface ScanWorkers {
   pool: () => WorkerPool;
   /** Rows of surviving chunks from which the workers are worth using. */
@@ -166,13 +169,18 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
   const partitionPredicates = predicates.filter((p) => !keyPredicate(p));
   const partitionRead = toRead.filter((c) => !filterCols.includes(c) || c.name === lastBy || partitionPredicates.some((p) => p.column === c.name));
   const valueFilters = predicates.filter((p) => !keyIndex.has(p.column) && !schema.sortKey.includes(p.column));
-  /** What a chunk reads and filters: its columns, its row predicates, and the columns read only if a row survives. */
-  const planChunk = (ref: ChunkRef): { read: readonly Column[]; rowPredicates: readonly Predicate[]; first: readonly Column[]; later: Column[] } => {
-    const read = ref.mixed ? toRead : partitionRead;
-    const rowPredicates = ref.mixed ? predicates : partitionPredicates;
+  /** What a chunk reads and filters: its columns, its row predicates, and those read only if a row survives. */
+  const chunkPlan = (read: Column[], rowPredicates: Predicate[]): ChunkPlan => {
     const first = read.filter((c) => rowPredicates.some((p) => p.column === c.name));
-    const defer = valueFilters.length > 0 && read.length - first.length >= 2 * first.length && !valueFilters.every((p) => coversChunk(p, ref, typeOf.get(p.column)!));
-    return { read, rowPredicates, first, later: defer ? read.filter((c) => !first.includes(c)) : [] };
+    const rest = read.filter((c) => !first.includes(c));
+    return { read, rowPredicates, first, rest, deferrable: valueFilters.length > 0 && rest.length >= 2 * first.length };
+  };
+  const mixedPlan = chunkPlan(toRead, [...predicates]);
+  const partitionPlan = chunkPlan(partitionRead, partitionPredicates);
+  const planChunk = (ref: ChunkRef): ChunkPlan & { later: readonly Column[] } => {
+    const plan = ref.mixed ? mixedPlan : partitionPlan;
+    const defer = plan.deferrable && !valueFilters.every((p) => coversChunk(p, ref, typeOf.get(p.column)!));
+    return { ...plan, later: defer ? plan.rest : [] };
   };
   let liveRows = 0;
   for (const ref of live) liveRows += ref.rows;
