@@ -6,8 +6,9 @@ describe('dataset references', () => {
   let db: Strata;
   let t1: string;
   beforeAll(async () => {
-    // Every partition in chunks of its own (no mixed chunks), so partition pruning can be seen.
-    db = await Strata.open({ store: 'memory:', limits: { mixedChunkPartitionRowsMax: 0 } });
+    // Every partition in chunks of its own (no mixed chunks), so partition pruning can be seen;
+    // no background compaction, so the chunk counts the explain tests expect stay put.
+    db = await Strata.open({ store: 'memory:', limits: { mixedChunkPartitionRowsMax: 0, compactionIdleMs: 0 } });
     await db.createDataset('t', { columns: parseColumns('k:string,v:int64'), partitionKey: ['k'] });
     await db.ingest('t', 'k,v\na,1\nb,2\n', 'csv'); // version 1
     t1 = (await db.versions('t'))[1]!.time;
@@ -80,7 +81,7 @@ describe('dataset references', () => {
   });
 
   it('prunes mixed chunks (small partitions written together) by their column statistics', async () => {
-    const mixed = await Strata.open({ store: 'memory:' });
+    const mixed = await Strata.open({ store: 'memory:', limits: { compactionIdleMs: 0 } });
     await mixed.createDataset('t', { columns: parseColumns('k:string,v:int64'), partitionKey: ['k'] });
     await mixed.ingest('t', 'k,v\na,1\nb,2\n', 'csv');
     await mixed.ingest('t', 'k,v\nc,10\nd,30\n', 'csv');

@@ -24,7 +24,8 @@ describe('last point per partition', () => {
   const rows: { host: string; ts: number | null; v: number; n: number | null }[] = [];
 
   beforeAll(async () => {
-    db = await Strata.open({ store: path.join(mkdtempSync(path.join(tmpdir(), 'strata-last-')), 'store'), limits: { chunkCacheBytesMax: 1 } });
+    // No background compaction: the test's mixed chunk must stay mixed between the queries it compares.
+    db = await Strata.open({ store: path.join(mkdtempSync(path.join(tmpdir(), 'strata-last-')), 'store'), limits: { chunkCacheBytesMax: 1, compactionIdleMs: 0 } });
     await db.createDataset('m', { columns: parseColumns('host:string,ts:timestamp,v:float64,n:int32'), partitionKey: ['host'], sortKey: ['ts'], chunkRows: 50 });
     ref = await referenceDuckDB();
     await ref.con.run('CREATE TABLE m (host VARCHAR, ts TIMESTAMP, v DOUBLE, n INTEGER)');
