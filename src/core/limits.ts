@@ -73,6 +73,8 @@ export interface Limits {
   scanWorkers: number;
   /** Rows a scan must decode before it uses the workers (below it, handing chunks over costs more than it saves). */
   scanWorkerRowsMin: number;
+  /** Bytes of decoded chunk columns the scan workers keep for engine aggregates, split among them (besides chunkCacheBytesMax). */
+  scanWorkerCacheBytesMax: number;
   /** Change feeds (SSE) open at once on a server; more are refused with 429. */
   changeFeedsMax: number;
   /** Milliseconds between looks for versions committed by other processes (one look per dataset watched). */
@@ -128,6 +130,8 @@ export const defaultLimits: Limits = {
   statsStringBytesMax: 256,
   scanWorkers: Math.max(1, Math.min(8, availableParallelism())),
   scanWorkerRowsMin: 262_144,
+  // Each worker caches the chunks it aggregates (its own share): as much again as the main thread's cache.
+  scanWorkerCacheBytesMax: Math.max(256 * 1024 * 1024, Math.floor(totalmem() / 8)),
   changeFeedsMax: 1_000,
   feedPollMs: 1_000,
   feedHeartbeatMs: 15_000,
@@ -138,7 +142,7 @@ export const defaultLimits: Limits = {
 };
 
 /** Limits that may be 0. */
-const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'mixedChunkPartitionRowsMax', 'compactionIdleMs', 'vacuumRetainMs', 'vacuumGraceMs']);
+const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'scanWorkerCacheBytesMax', 'mixedChunkPartitionRowsMax', 'compactionIdleMs', 'vacuumRetainMs', 'vacuumGraceMs']);
 
 /** The environment variable that sets a limit: queryMsMax -> STRATA_QUERY_MS_MAX. */
 export function limitEnvName(key: keyof Limits): string {

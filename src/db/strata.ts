@@ -10,6 +10,8 @@ import { resolveLimits } from '../core/limits.js';
 import { validateName } from '../core/names.js';
 import { ChunkReader } from '../engine/chunk-reader.js';
 import { scanSnapshot } from '../engine/scan.js';
+import type { ScanOptions } from '../engine/scan.js';
+import { aggregateSnapshot } from '../engine/scan-aggregate.js';
 import { WorkerPool } from '../engine/worker-pool.js';
 import type { BatchInput, InputFormat } from '../ingest/parse.js';
 import { parseBatch } from '../ingest/parse.js';
@@ -319,23 +321,29 @@ export class Strata {
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),
       datasets: () => this.store.listDatasets(),
-      scan: (snapshot, columns, predicates, hints) => scanSnapshot(this.reader, snapshot, columns, predicates, {
-        readsInFlightMax: this.limits.scanReadsInFlightMax,
-        ...(hints?.lastBy ? { lastBy: hints.lastBy } : {}),
-        ...(hints?.rowsOnly ? { rowsOnly: true } : {}),
-        ...(this.limits.scanWorkers > 0 ? { workers: { pool: () => (this.pool ??= new WorkerPool(this.limits.scanWorkers)), rowsMin: this.limits.scanWorkerRowsMin } } : {}),
-      }),
+      scan: (snapshot, columns, predicates, hints) => scanSnapshot(this.reader, snapshot, columns, predicates, this.scanOptions(hints)),
+      aggregate: (snapshot, columns, predicates, keys, aggs, hints) => aggregateSnapshot(this.reader, snapshot, columns, predicates, keys, aggs, this.scanOptions(hints)),
     };
   }
 
-  /** Scan workers decoding right now (0 when the pool has not started). */
+  private scanOptions(hints?: { lastBy?: string; rowsOnly?: boolean }): ScanOptions {
+    return {
+      readsInFlightMax: this.limits.scanReadsInFlightMax,
+      ...(hints?.lastBy ? { lastBy: hints.lastBy } : {}),
+      ...(hints?.rowsOnly ? { rowsOnly: true } : {}),
+      ...(this.limits.scanWorkers > 0 ? { workers: { pool: () => (this.pool ??= new WorkerPool(this.limits.scanWorkers, this.limits.scanWorkerCacheBytesMax)), rowsMin: this.limits.scanWorkerRowsMin } } : {}),
+    };
+  }
+
+  /** Scan workers decoding or aggregating right now (0 when the pool has not started). */
   scanWorkersBusy(): number {
     return this.pool?.busy() ?? 0;
   }
 
-  /** Decoded-chunk cache counters since this database was opened. */
-  cacheStats(): { hits: number; misses: number; bytes: number } {
-    return { hits: this.reader.cache.hits, misses: this.reader.cache.misses, bytes: this.reader.cache.size };
+  /** Decoded-chunk cache counters since this database was opened: the main thread's, and the scan workers' (engine aggregates). */
+  cacheStats(): { hits: number; misses: number; bytes: number; workers: { hits: number; misses: number; bytes: number } } {
+    const workers = this.pool?.cacheStats() ?? { hits: 0, misses: 0, bytes: 0 };
+    return { hits: this.reader.cache.hits, misses: this.reader.cache.misses, bytes: this.reader.cache.size, workers };
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,8 @@ import { Agg, aggI64RowsMax, kernels } from '../kernels/index.js';
 import type { ScanChunk } from './scan.js';
 import type { Predicate } from './predicate.js';
 import { filterRows } from './predicate.js';
+import { Accumulators, compareDecider } from './accumulators.js';
+import type { AccumulatorState } from './accumulators.js';
 
 export type TruncUnit = 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 
@@ -176,50 +178,6 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
   return ids;
 }
 
-class Accumulators {
-  count: Float64Array = new Float64Array(16);
-  state: Float64Array = new Float64Array(16);
-  comp: Float64Array = new Float64Array(16);
-  /** int64: word sums since the last fold, exact totals, min/max. */
-  hi: Float64Array | null = null;
-  lo: Float64Array | null = null;
-  total: bigint[] | null = null;
-  mm: BigInt64Array | null = null;
-  rowsSinceFold = 0;
-  /** count(DISTINCT): per group, the values seen (strings as ids in `ids`). */
-  distinct: Set<number | bigint>[] = [];
-  ids = new Map<string, number>();
-  /** arg_min/arg_max: per group, the deciding value so far and the picked row's value. */
-  argBy: (number | bigint | undefined)[] = [];
-  argValue: AggValue[] = [];
-
-  constructor(readonly int64: boolean) {
-    if (int64) { this.hi = new Float64Array(16); this.lo = new Float64Array(16); this.total = []; this.mm = new BigInt64Array(16); }
-  }
-
-  ensure(groups: number): void {
-    if (groups <= this.count.length) return;
-    const size = Math.max(groups, this.count.length * 2);
-    const grow = (a: Float64Array): Float64Array => { const b = new Float64Array(size); b.set(a); return b; };
-    this.count = grow(this.count); this.state = grow(this.state); this.comp = grow(this.comp);
-    if (this.int64) {
-      this.hi = grow(this.hi!); this.lo = grow(this.lo!);
-      const mm = new BigInt64Array(size); mm.set(this.mm!); this.mm = mm;
-    }
-  }
-
-  /** Moves int64 word sums into the exact totals (before they could stop being exact). */
-  fold(groups: number): void {
-    const hi = this.hi!; const lo = this.lo!; const total = this.total!;
-    for (let g = 0; g < groups; g++) {
-      if (hi[g] === 0 && lo[g] === 0) continue;
-      total[g] = (total[g] ?? 0n) + BigInt(hi[g]!) * 4294967296n + BigInt(lo[g]!);
-      hi[g] = 0; lo[g] = 0;
-    }
-    this.rowsSinceFold = 0;
-  }
-}
-
 /**
  * The common shape of a time-series chunk: one fixed-width time key whose
  * sorted rows form runs of equal buckets, and every other key constant in
@@ -280,12 +238,7 @@ function addArg(s: Accumulators, col: ColumnValues, by: ColumnValues, sel: Uint3
     const v = byValues[r]!;
     const g = groups[i]!;
     const best = argBy[g];
-    if (best !== undefined) {
-      // NaN (v !== v) is the greatest double: it wins a max over numbers, loses a min, ties with NaN.
-      const c = typeof v === 'bigint' ? (v < (best as bigint) ? -1 : v > (best as bigint) ? 1 : 0)
-        : v !== v ? (best === best ? 1 : 0) : best !== best ? -1 : v < (best as number) ? -1 : v > (best as number) ? 1 : 0;
-      if (greatest ? c <= 0 : c >= 0) continue;
-    }
+    if (best !== undefined && compareDecider(v, best) * (greatest ? 1 : -1) <= 0) continue;
     argBy[g] = v;
     argValue[g] = col.type === 'string' ? col.dict[col.codes[r]!]! : col.type === 'bool' ? col.values[r] !== 0 : col.values[r]!;
   }
@@ -385,27 +338,53 @@ function combineKeys(ids: Int32Array[], radices: number[], n: number): Int32Arra
   return out;
 }
 
-export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[], aggs: readonly AggSpec[]): GroupResult | null {
-  const k = kernels();
-  const groupKeys: KeyValue[][] = [];
-  const groupIndex = new Map<string, number>();
-  const acc = aggs.map((a) => new Accumulators(a.type === 'int64'));
-  let rowsPerGroup: Float64Array = new Float64Array(16);
+/** A GroupAggregator's state as plain data: what a worker sends back to be merged. */
+export interface PartialGroups {
+  keys: KeyValue[][];
+  rows: Float64Array;
+  accs: AccumulatorState[];
+  /** A key could not be told apart exactly (int64 beyond 2^53): DuckDB must answer. */
+  inexact: boolean;
+}
+
+/** Groups and aggregates chunk by chunk; partial states from elsewhere (workers) merge in. */
+export class GroupAggregator {
+  private readonly groupKeys: KeyValue[][] = [];
+  private readonly groupIndex = new Map<string, number>();
+  private readonly acc: Accumulators[];
+  private rowsPerGroup: Float64Array = new Float64Array(16);
+  private readonly inexact = { found: false };
+
+  constructor(private readonly keys: readonly KeySpec[], private readonly aggs: readonly AggSpec[]) {
+    this.acc = aggs.map((a) => new Accumulators(a.type === 'int64'));
+    if (keys.length === 0) this.groupOf([]);
+  }
+
   /** The global group of a key tuple, made on first sight. */
-  const groupOf = (key: KeyValue[]): number => {
+  private readonly groupOf = (key: KeyValue[]): number => {
     const name = JSON.stringify(key);
-    let g = groupIndex.get(name);
-    if (g === undefined) { g = groupKeys.length; groupKeys.push(key); groupIndex.set(name, g); }
+    let g = this.groupIndex.get(name);
+    if (g === undefined) { g = this.groupKeys.length; this.groupKeys.push(key); this.groupIndex.set(name, g); }
     return g;
   };
-  const inexact = { found: false };
-  if (keys.length === 0) groupOf([]);
-  for (const chunk of chunks) {
+
+  private ensureRows(groups: number): void {
+    if (groups <= this.rowsPerGroup.length) return;
+    const b = new Float64Array(Math.max(groups, this.rowsPerGroup.length * 2));
+    b.set(this.rowsPerGroup);
+    this.rowsPerGroup = b;
+  }
+
+  /** Adds a chunk's selected rows; false once a key cannot be grouped exactly. */
+  add(chunk: ScanChunk): boolean {
+    if (this.inexact.found) return false;
+    const { keys, aggs, acc, groupOf, inexact } = this;
+    const k = kernels();
     const n = chunk.rows;
     const sel = chunk.selection;
     let global: Int32Array;
-    // Time buckets in runs, other keys constant: groups assigned per run.
     // One group for the whole chunk (no keys, or keys constant in it such as a partition key): no per-row lookup.
+    // Time buckets in runs, other keys constant: groups assigned per run.
     const constant = keys.length === 0 ? 0 : constantGroup(chunk, keys, groupOf);
     const byRun = constant < 0 ? byRuns(chunk, keys, groupOf) : null;
     if (constant >= 0) global = groupFill(constant, n);
@@ -415,7 +394,7 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
         const values: KeyValue[] = [];
         return { ids: localIds(spec, chunk.columns.get(spec.column)!, sel, n, values, inexact), values };
       });
-      if (inexact.found) return null;
+      if (inexact.found) return false;
       global = combineKeys(perKey.map((pk) => pk.ids), perKey.map((pk) => pk.values.length + 1), n);
       // Chunk-local groups -> global groups: a dense table when the keys' cardinalities allow, a Map otherwise.
       let product = 1;
@@ -442,10 +421,10 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
         }
       }
     }
-    const groups = groupKeys.length;
-    if (groups > rowsPerGroup.length) { const b = new Float64Array(Math.max(groups, rowsPerGroup.length * 2)); b.set(rowsPerGroup); rowsPerGroup = b; }
-    if (constant >= 0) rowsPerGroup[constant]! += n;
-    else k.aggCount(null, null, global, n, n, rowsPerGroup);
+    const groups = this.groupKeys.length;
+    this.ensureRows(groups);
+    if (constant >= 0) this.rowsPerGroup[constant]! += n;
+    else k.aggCount(null, null, global, n, n, this.rowsPerGroup);
     aggs.forEach((spec, a) => {
       if ((spec.fn === 'count_star' || spec.column === null) && !spec.filter) return;
       const s = acc[a]!;
@@ -475,25 +454,61 @@ export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[]
       if (col.type === 'int32') k.aggI32(fn, col.values, col.valid, rowSel, ids, m, s.count, s.state, s.comp);
       else k.aggF64(fn, col.values, col.valid, rowSel, ids, m, s.count, s.state, s.comp);
     });
+    return true;
   }
-  const values = aggs.map((spec, a) => {
-    const s = acc[a]!;
-    s.ensure(groupKeys.length);
-    if (s.int64 && (spec.fn === 'sum' || spec.fn === 'avg')) s.fold(groupKeys.length);
-    return groupKeys.map((_, g): AggValue => {
-      const none = s.count[g] === 0;
-      switch (spec.fn) {
-        case 'count_star': return spec.filter ? s.count[g]! : rowsPerGroup[g]!;
-        case 'count': return s.count[g]!;
-        case 'count_distinct': return s.distinct[g]?.size ?? 0;
-        case 'sum': return none ? null : s.int64 ? (s.total![g] ?? 0n) : total(s, g);
-        case 'avg': return none ? null : s.int64 ? Number(s.total![g] ?? 0n) / s.count[g]! : total(s, g) / s.count[g]!;
-        case 'min': case 'max': return none ? null : s.int64 ? s.mm![g]! : s.state[g]!;
-        case 'arg_min': case 'arg_max': return s.argValue[g] ?? null;
-      }
+
+  /** Everything added so far, as plain data. */
+  partial(): PartialGroups {
+    const groups = this.groupKeys.length;
+    this.ensureRows(groups);
+    return {
+      keys: this.groupKeys, rows: this.rowsPerGroup.slice(0, groups),
+      accs: this.acc.map((s, a) => s.export(groups, this.aggs[a]!)), inexact: this.inexact.found,
+    };
+  }
+
+  /** Folds in another aggregator's partial state (of the same keys and aggregates). */
+  merge(p: PartialGroups): void {
+    if (p.inexact) this.inexact.found = true;
+    if (this.inexact.found) return;
+    const into = Int32Array.from(p.keys, (key) => this.groupOf(key));
+    const groups = this.groupKeys.length;
+    this.ensureRows(groups);
+    for (let g = 0; g < into.length; g++) this.rowsPerGroup[into[g]!]! += p.rows[g]!;
+    this.acc.forEach((s, a) => s.merge(p.accs[a]!, into, groups, this.aggs[a]!));
+  }
+
+  /** The groups and their aggregates' values; null when DuckDB must answer instead. */
+  result(): GroupResult | null {
+    if (this.inexact.found) return null;
+    const { groupKeys, rowsPerGroup, acc } = this;
+    this.ensureRows(groupKeys.length);
+    const values = this.aggs.map((spec, a) => {
+      const s = acc[a]!;
+      s.ensure(groupKeys.length);
+      if (s.int64 && (spec.fn === 'sum' || spec.fn === 'avg')) s.fold(groupKeys.length);
+      return groupKeys.map((_, g): AggValue => {
+        const none = s.count[g] === 0;
+        switch (spec.fn) {
+          case 'count_star': return spec.filter ? s.count[g]! : rowsPerGroup[g]!;
+          case 'count': return s.count[g]!;
+          case 'count_distinct': return s.distinct[g]?.size ?? 0;
+          case 'sum': return none ? null : s.int64 ? (s.total![g] ?? 0n) : total(s, g);
+          case 'avg': return none ? null : s.int64 ? Number(s.total![g] ?? 0n) / s.count[g]! : total(s, g) / s.count[g]!;
+          case 'min': case 'max': return none ? null : s.int64 ? s.mm![g]! : s.state[g]!;
+          case 'arg_min': case 'arg_max': return s.argValue[g] ?? null;
+        }
+      });
     });
-  });
-  return { keys: groupKeys, values };
+    return { keys: groupKeys, values };
+  }
+}
+
+/** Groups and aggregates of the chunks' selected rows, on this thread. */
+export function aggregate(chunks: readonly ScanChunk[], keys: readonly KeySpec[], aggs: readonly AggSpec[]): GroupResult | null {
+  const g = new GroupAggregator(keys, aggs);
+  for (const chunk of chunks) if (!g.add(chunk)) return null;
+  return g.result();
 }
 
 function total(s: Accumulators, g: number): number {

@@ -41,7 +41,7 @@ export class ChunkReader {
   }
 
   /** The stored bytes of some columns of a chunk (undefined where missing): byte ranges of its segment, or its own files. */
-  private async fetch(dataset: string, ref: ChunkRef, columns: readonly Column[]): Promise<(Uint8Array | undefined)[]> {
+  async fetch(dataset: string, ref: ChunkRef, columns: readonly Column[]): Promise<(Uint8Array | undefined)[]> {
     if (ref.segment !== undefined) {
       const ranges = columns.map((c) => ({ offset: ref.columns[c.name]!.offset ?? -1, length: ref.columns[c.name]!.bytes }));
       const parts = await this.store.readObject(dataset, 'segment', ref.segment, ranges);

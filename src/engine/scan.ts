@@ -13,7 +13,7 @@ import type { WorkerPool } from './worker-pool.js';
 import { kernels } from '../kernels/index.js';
 import type { Predicate } from './predicate.js';
 import { coversChunk, describePredicate, filterRows, matchesKey, mayMatchChunk } from './predicate.js';
-import { narrowSorted, rangeSelection } from './sorted-range.js';
+import { selectChunkRows } from './chunk-filter.js';
 
 export interface ScanChunk {
   /** Rows handed on: the selection's length, or all of the chunk's rows. */
@@ -41,12 +41,14 @@ export interface ScanStats {
   filterMs: number;
   /** Chunks whose filter columns, read first, kept no row: their other columns were never read. */
   chunksDeferredSkipped: number;
-  /** Worker threads that decoded for this scan (0: the main thread did). */
+  /** Worker threads that worked for this scan (0: the main thread did it all). */
   workers: number;
+  /** What they did: decode chunks (the main thread filtering), or read, filter and aggregate them (engine aggregates). */
+  workerTask: 'decode' | 'aggregate' | null;
 }
 
 /** A chunk's reads and row filters (see scanSnapshot). */
-interface ChunkPlan { read: Column[]; rowPredicates: Predicate[]; first: Column[]; rest: Column[]; deferrable: boolean }
+export interface ChunkPlan { read: Column[]; rowPredicates: Predicate[]; first: Column[]; rest: Column[]; deferrable: boolean }
 
 export interface ScanWorkers {
   pool: () => WorkerPool;
@@ -125,14 +127,30 @@ function keepLastPoints(refs: ChunkRef[], chunks: (ScanChunk | null)[], column: 
   });
 }
 
-export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], options: ScanOptions): Promise<{ chunks: ScanChunk[]; stats: ScanStats }> {
-  const { readsInFlightMax, workers, lastBy, rowsOnly } = options;
+/** What a scan will read, after pruning (no I/O): the chunks left, per chunk its reads and row filters. */
+export interface ScanPlan {
+  stats: ScanStats;
+  /** Chunks to read, in snapshot order. */
+  live: ChunkRef[];
+  /** Chunks counted from their statistics (rowsOnly): rows only, no columns. */
+  counted: ScanChunk[];
+  /** Columns read only to filter (or find last points): dropped before the chunks are handed on. */
+  filterCols: Column[];
+  sortColumn: string | undefined;
+  /** Rows of the live chunks. */
+  liveRows: number;
+  planChunk: (ref: ChunkRef) => ChunkPlan & { later: readonly Column[] };
+}
+
+/** Prunes partitions by their key values and chunks by their statistics, and plans each chunk's reads. */
+export function planScan(snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], options: Pick<ScanOptions, 'lastBy' | 'rowsOnly'>): ScanPlan {
+  const { lastBy, rowsOnly } = options;
   const schema = snapshot.schema;
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const keyIndex = new Map(schema.partitionKey.map((k, i) => [k, i]));
   const stats: ScanStats = {
     dataset: snapshot.dataset, version: snapshot.version, predicates: predicates.map(describePredicate), columns: wanted.map((c) => c.name),
-    chunks: snapshot.chunks.size, prunedByPartition: 0, prunedByStats: 0, countedFromStats: 0, chunksRead: 0, rowsRead: 0, rowsSelected: 0, readMs: 0, filterMs: 0, chunksDeferredSkipped: 0, workers: 0,
+    chunks: snapshot.chunks.size, prunedByPartition: 0, prunedByStats: 0, countedFromStats: 0, chunksRead: 0, rowsRead: 0, rowsSelected: 0, readMs: 0, filterMs: 0, chunksDeferredSkipped: 0, workers: 0, workerTask: null,
   };
   const live: ChunkRef[] = [];
   for (const ref of snapshot.chunks.values()) {
@@ -184,8 +202,16 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
   };
   let liveRows = 0;
   for (const ref of live) liveRows += ref.rows;
-  const pool = workers && liveRows >= workers.rowsMin && toRead.length > 0 ? workers.pool() : undefined;
+  return { stats, live, counted, filterCols, sortColumn, liveRows, planChunk };
+}
+
+/** Reads, decodes and filters the chunks a scan needs (`plan`: planScan's, when the caller made it already). */
+export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], options: ScanOptions, plan?: ScanPlan): Promise<{ chunks: ScanChunk[]; stats: ScanStats }> {
+  const { readsInFlightMax, workers, lastBy } = options;
+  const { stats, live, counted, filterCols, sortColumn, liveRows, planChunk } = plan ?? planScan(snapshot, wanted, predicates, options);
+  const pool = workers && liveRows >= workers.rowsMin && wanted.length + filterCols.length > 0 ? workers.pool() : undefined;
   stats.workers = pool ? pool.size : 0;
+  stats.workerTask = pool ? 'decode' : null;
   const out: (ScanChunk | null)[] = new Array(live.length).fill(null);
   let next = 0;
   const work = async (): Promise<void> => {
@@ -201,23 +227,10 @@ export async function scanSnapshot(reader: ChunkReader, snapshot: Snapshot, want
       stats.rowsRead += ref.rows;
       let selection: Uint32Array | null = null;
       if (rowPredicates.length > 0) {
-        const range = { lo: 0, hi: ref.rows };
-        const sorted = sortColumn && !ref.mixed && ref.columns[sortColumn]?.nulls === 0 ? columns.get(sortColumn) : undefined;
-        const rest = sorted && (sorted.type === 'timestamp' || sorted.type === 'int32') ? narrowSorted(rowPredicates, sortColumn!, sorted.values, range) : rowPredicates;
-        let kept = range.hi - range.lo;
-        if (rest.length === 0) {
-          if (kept < ref.rows) selection = rangeSelection(range.lo, range.hi);
-        } else if (kept > 0) {
-          const mask = new Uint8Array(ref.rows);
-          mask.fill(1, range.lo, range.hi);
-          for (const p of rest) filterRows(p, columns.get(p.column)!, mask);
-          const rows = new Uint32Array(ref.rows);
-          kept = kernels().maskSelect(mask, ref.rows, rows);
-          // A small selection gets its own buffer rather than pinning one of the chunk's size.
-          if (kept < ref.rows) selection = kept < ref.rows >>> 2 ? rows.slice(0, kept) : rows.subarray(0, kept);
-        }
+        const chosen = selectChunkRows(ref, columns, rowPredicates, sortColumn);
+        selection = chosen.selection;
         stats.filterMs += performance.now() - t1;
-        if (kept === 0) { if (later.length > 0) stats.chunksDeferredSkipped++; continue; }
+        if (chosen.kept === 0) { if (later.length > 0) stats.chunksDeferredSkipped++; continue; }
       }
       if (later.length > 0) {
         const t2 = performance.now();

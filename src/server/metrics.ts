@@ -36,7 +36,7 @@ export class Metrics {
       collect() { this.set(metrics.queueDepth()); },
     });
     new Gauge({
-      name: 'strata_scan_workers_busy', help: 'Scan worker threads decoding right now', registers: [registry],
+      name: 'strata_scan_workers_busy', help: 'Scan worker threads decoding or aggregating right now', registers: [registry],
       collect() { this.set(db.scanWorkersBusy()); },
     });
     const compaction = (key: keyof ReturnType<Strata['compactionTotals']>, name: string, help: string): void => {
@@ -54,6 +54,14 @@ export class Metrics {
     new Gauge({
       name: 'strata_chunk_cache_bytes', help: 'Bytes of decoded chunk columns held in the cache', registers: [registry],
       collect() { this.set(db.cacheStats().bytes); },
+    });
+    new Gauge({
+      name: 'strata_scan_worker_cache_hit_ratio', help: 'Scan workers\' decoded-chunk cache hits / lookups since start (engine aggregates)', registers: [registry],
+      collect() { const s = db.cacheStats().workers; this.set(s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses)); },
+    });
+    new Gauge({
+      name: 'strata_scan_worker_cache_bytes', help: 'Bytes of decoded chunk columns the scan workers hold', registers: [registry],
+      collect() { this.set(db.cacheStats().workers.bytes); },
     });
   }
 }

@@ -19,8 +19,7 @@ import type { JsonValue, ResultColumn } from './result-types.js';
 import type { Predicate } from '../engine/predicate.js';
 import type { ScanChunk, ScanStats } from '../engine/scan.js';
 import { collectScopes, extractPredicates } from './pushdown.js';
-import { aggregate } from '../engine/aggregate.js';
-import type { GroupResult } from '../engine/aggregate.js';
+import type { AggSpec, GroupResult, KeySpec } from '../engine/aggregate.js';
 import { planTopN } from './topn-plan.js';
 import { describeKernels } from '../kernels/index.js';
 import { planAggregate } from './aggregate-plan.js';
@@ -43,6 +42,8 @@ export interface ScanSource {
   versionAt(dataset: string, timeMs: number): Promise<number>;
   /** `lastBy`: only the rows at their partition's greatest value of that column are needed (a last-point query). */
   scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[], hints?: { lastBy?: string; rowsOnly?: boolean }): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
+  /** The engine's groups of a scan (in the scan workers when it is large); null when DuckDB must answer. */
+  aggregate(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[], keys: readonly KeySpec[], aggs: readonly AggSpec[], hints?: { rowsOnly?: boolean }): Promise<{ groups: GroupResult | null; stats: ScanStats }>;
   /** Dataset names, to say which exist when a query names one that does not. */
   datasets(): Promise<string[]>;
 }
@@ -190,15 +191,15 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
         const top = planTopN(plan, snapshot, predicates);
         if (top) {
           // The candidate buckets first; enough groups among them make the answer.
-          const narrow = await source.scan(snapshot, wanted, [...predicates, top.predicate]);
-          const g = aggregate(narrow.chunks, plan.keys, plan.aggs);
+          const narrow = await source.aggregate(snapshot, wanted, [...predicates, top.predicate], plan.keys, plan.aggs);
+          const g = narrow.groups;
           if (g && g.keys.filter((k) => k[top.keyIndex] !== null).length >= top.needed) { groups = g; stats = narrow.stats; }
         }
         if (!stats) {
           // count(*) alone: chunks that statistics show wholly inside the WHERE are counted, not read.
           const rowsOnly = plan.keys.length === 0 && plan.aggs.every((a) => a.fn === 'count_star' && !a.filter);
-          const full = await source.scan(snapshot, wanted, predicates, rowsOnly ? { rowsOnly } : {});
-          groups = aggregate(full.chunks, plan.keys, plan.aggs);
+          const full = await source.aggregate(snapshot, wanted, predicates, plan.keys, plan.aggs, rowsOnly ? { rowsOnly } : {});
+          groups = full.groups;
           stats = full.stats;
         }
         const t2 = performance.now();

@@ -8,7 +8,8 @@ import { Strata, parseColumns } from '../../src/index.js';
 /** A store with one chunk; `file` is its segment and `v` where column v lies in it. */
 async function storeWithOneChunk(limits: Record<string, number>): Promise<{ db: Strata; file: string; v: { offset: number; bytes: number } }> {
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'strata-corrupt-'));
-  const db = await Strata.open({ store: dir, limits: { chunkCacheBytesMax: 1, ...limits } });
+  // No decoded-chunk cache anywhere (main thread or workers): every query reads the segment again.
+  const db = await Strata.open({ store: dir, limits: { chunkCacheBytesMax: 1, scanWorkerCacheBytesMax: 1, ...limits } });
   await db.createDataset('t', { columns: parseColumns('k:string,v:float64') });
   await db.ingest('t', `k,v\n${Array.from({ length: 100 }, (_, i) => `k${i},${i}`).join('\n')}\n`, 'csv');
   const [chunk] = (await db.snapshot('t')).chunks.values();

@@ -122,8 +122,9 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries, ${kernelStatus().a
   beforeAll(async () => {
     const rand = rng(seed);
     const dir = mkdtempSync(path.join(tmpdir(), 'strata-fuzz-'));
-    // No decoded-chunk cache and workers for any scan: every query decodes again, in the worker threads.
-    db = await Strata.open({ store: path.join(dir, 'store'), limits: { chunkCacheBytesMax: 1, scanWorkerRowsMin: 0, scanWorkers: 2 } });
+    // No decoded-chunk cache and workers for any scan: every query decodes again, in the worker threads;
+    // engine aggregates run in the workers, whose small caches keep some columns of some chunks (hits, misses, both).
+    db = await Strata.open({ store: path.join(dir, 'store'), limits: { chunkCacheBytesMax: 1, scanWorkerRowsMin: 0, scanWorkers: 2, scanWorkerCacheBytesMax: 128 * 1024 } });
     await db.createDataset('t', { columns: parseColumns('host:string,ts:timestamp,i32:int32,i64:int64,f:float64,ok:bool,s:string'), partitionKey: ['host'], sortKey: ['ts'], chunkRows: 700 });
     ref = await referenceDuckDB();
     await ref.con.run('CREATE TABLE t_v0 (host VARCHAR, ts TIMESTAMP, i32 INTEGER, i64 BIGINT, f DOUBLE, ok BOOLEAN, s VARCHAR)');
@@ -144,6 +145,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries, ${kernelStatus().a
     let engine = 0;
     let selected = 0;
     let workers = 0;
+    let workerAggregates = 0;
     for (let i = 0; i < queryCount; i++) {
       const sql = genQuery(rand);
       const refSql = sql.replace(/\bt AT \(VERSION => (\d)\)/, 't_v$1').replace(/\bFROM t\b(?! AT)/, `FROM t_v${versions}`);
@@ -163,6 +165,7 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries, ${kernelStatus().a
         throw new Error(`${repro}\nreference:  ${JSON.stringify(expected)}\n${withPushdown.explain.path}: ${JSON.stringify(withPushdown.rows)}\npushdown only: ${JSON.stringify(pushOnly.rows)}\nneither: ${JSON.stringify(without.rows)}`);
       }
       if (withPushdown.explain.path === 'engine-aggregate') engine++;
+      if (withPushdown.explain.path === 'engine-aggregate' && withPushdown.explain.scans.some((s) => s.workers > 0)) workerAggregates++;
       if (withPushdown.explain.path === 'engine-select') selected++;
       expect(withPushdown.explain.kernels, repro).toMatch(process.env.STRATA_KERNELS === 'typescript' ? /^typescript/ : /^native/);
       expect(withPushdown.columns, repro).toEqual(without.columns);
@@ -178,5 +181,6 @@ describe(`query fuzzing (seed ${seed}, ${queryCount} queries, ${kernelStatus().a
     expect(engine, 'queries aggregated by the engine').toBeGreaterThan(queryCount / 5);
     expect(selected, 'selections answered by the engine').toBeGreaterThan(queryCount / 20);
     expect(workers, 'scans decoded by worker threads').toBeGreaterThan(queryCount / 2);
+    expect(workerAggregates, 'engine aggregates filtered and aggregated in worker threads').toBeGreaterThan(queryCount / 5);
   }, 300_000);
 });

@@ -12,7 +12,7 @@ function renderExplain(e: QueryExplain): string {
   }
   if (e.scans.length > 0) {
     lines.push('', renderTable(['dataset', 'chunks', 'pruned_partition', 'pruned_stats', 'counted_from_stats', 'read', 'filter_cols_only', 'rows_read', 'rows_kept', 'read_ms', 'filter_ms', 'workers'],
-      e.scans.map((s) => [s.dataset, s.chunks, s.prunedByPartition, s.prunedByStats, s.countedFromStats, s.chunksRead, s.chunksDeferredSkipped, s.rowsRead, s.rowsSelected, Number(s.readMs.toFixed(1)), Number(s.filterMs.toFixed(1)), s.workers])));
+      e.scans.map((s) => [s.dataset, s.chunks, s.prunedByPartition, s.prunedByStats, s.countedFromStats, s.chunksRead, s.chunksDeferredSkipped, s.rowsRead, s.rowsSelected, Number(s.readMs.toFixed(1)), Number(s.filterMs.toFixed(1)), s.workerTask ? `${s.workers} (${s.workerTask})` : 0])));
   }
   return lines.join('\n');
 }
