@@ -185,7 +185,7 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
  * rows' group ids written by the kernels, with no per-row work in
  * JavaScript. Null when the chunk is not of that shape.
  */
-function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupOf: (key: KeyValue[]) => number): Int32Array | null {
+function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupOf: (key: KeyValue[]) => number, memo: RunMemo): Int32Array | null {
   const n = chunk.rows;
   const timeAt = keys.findIndex((k) => k.kind !== 'column');
   if (timeAt < 0 || n < 64) return null;
@@ -202,28 +202,35 @@ function byRuns(chunk: ScanChunk, keys: readonly KeySpec[], groupOf: (key: KeyVa
   }
   // Worth it only when runs are long: give up beyond one run per 8 rows.
   const max = Math.ceil(n / 8);
-  const starts = new Int32Array(max); const values = new Float64Array(max);
+  if (memo.starts.length < max) { memo.starts = new Int32Array(max * 2); memo.values = new Float64Array(max * 2); }
+  const { starts, values } = memo;
   const k = kernels();
-  const runs = k.bucketRuns(time.values, time.valid, chunk.selection, n, grid.width, grid.origin, starts, values);
+  const runs = k.bucketRuns(time.values, time.valid, chunk.selection, n, grid.width, grid.origin, starts.subarray(0, max), values.subarray(0, max));
   if (runs < 0) return null;
+  // The constant keys name a map of bucket -> group: one string per chunk, not one per run.
+  const prefix = JSON.stringify(constants);
+  let byBucket = memo.groups.get(prefix);
+  if (!byBucket) { byBucket = new Map(); memo.groups.set(prefix, byBucket); }
   const groups = new Int32Array(runs);
   for (let r = 0; r < runs; r++) {
-    const b = values[r]!;
-    const keyVals = constants.slice();
-    keyVals[timeAt] = b !== b ? null : b;
-    groups[r] = groupOf(keyVals);
+    const b = values[r]!; // NaN: the NULL bucket (a Map finds NaN keys)
+    let g = byBucket.get(b);
+    if (g === undefined) {
+      const keyVals = constants.slice();
+      keyVals[timeAt] = b !== b ? null : b;
+      g = groupOf(keyVals);
+      byBucket.set(b, g);
+    }
+    groups[r] = g;
   }
   const global = new Int32Array(n);
   k.fillRuns(starts, groups, runs, n, global);
   return global;
 }
 
-/**
- * count(DISTINCT): the non-NULL values of rows sel[i] (or i) into their
- * groups' sets. A string column adds dictionary entries, not rows: when the
- * chunk is one group, each entry used once (a chunk's dictionary holds only
- * values its rows have).
- */
+/** What byRuns keeps between chunks: run buffers, and per set of constant keys the group of each bucket. */
+interface RunMemo { starts: Int32Array; values: Float64Array; groups: Map<string, Map<number, number>> }
+
 /**
  * arg_min/arg_max as DuckDB computes them: rows where the value or the
  * deciding column is NULL are skipped, NaN is above every number, and of
@@ -244,6 +251,12 @@ function addArg(s: Accumulators, col: ColumnValues, by: ColumnValues, sel: Uint3
   }
 }
 
+/**
+ * count(DISTINCT): the non-NULL values of rows sel[i] (or i) into their
+ * groups' sets. A string column adds dictionary entries, not rows: when the
+ * chunk is one group, each entry used once (a chunk's dictionary holds only
+ * values its rows have).
+ */
 function addDistinct(s: Accumulators, col: ColumnValues, sel: Uint32Array | null, groups: Int32Array, n: number, groupCount: number): void {
   while (s.distinct.length < groupCount) s.distinct.push(new Set());
   const valid = col.valid;
@@ -354,6 +367,7 @@ export class GroupAggregator {
   private readonly acc: Accumulators[];
   private rowsPerGroup: Float64Array = new Float64Array(16);
   private readonly inexact = { found: false };
+  private readonly runMemo: RunMemo = { starts: new Int32Array(0), values: new Float64Array(0), groups: new Map() };
 
   constructor(private readonly keys: readonly KeySpec[], private readonly aggs: readonly AggSpec[]) {
     this.acc = aggs.map((a) => new Accumulators(a.type === 'int64'));
@@ -386,7 +400,7 @@ export class GroupAggregator {
     // One group for the whole chunk (no keys, or keys constant in it such as a partition key): no per-row lookup.
     // Time buckets in runs, other keys constant: groups assigned per run.
     const constant = keys.length === 0 ? 0 : constantGroup(chunk, keys, groupOf);
-    const byRun = constant < 0 ? byRuns(chunk, keys, groupOf) : null;
+    const byRun = constant < 0 ? byRuns(chunk, keys, groupOf, this.runMemo) : null;
     if (constant >= 0) global = groupFill(constant, n);
     else if (byRun) global = byRun;
     else {

@@ -43,7 +43,6 @@ export async function aggregateSnapshot(reader: ChunkReader, snapshot: Snapshot,
   for (let at = 0; at < 2; at++) plans[at] ??= { read: [], rowPredicates: [], first: [] };
   const shares = Array.from({ length: pool.size }, () => [] as number[]);
   live.forEach((ref, i) => shares[pool.workerOf(ref.id)]!.push(i));
-  const t0 = performance.now();
   // Every worker starts at once; each aggregates what it has cached while the main thread fetches the rest.
   const starts = await Promise.allSettled(shares.map((share, w) => {
     if (share.length === 0) return Promise.resolve(null);
@@ -71,14 +70,15 @@ export async function aggregateSnapshot(reader: ChunkReader, snapshot: Snapshot,
           let names = f.names;
           let filterOnly = f.filterOnly;
           while (names.length > 0) {
+            const t1 = performance.now();
             const blobs = await reader.fetch(snapshot.dataset, f.ref, names.map((n) => byName.get(n)!));
+            stats.readMs += performance.now() - t1;
             names = await f.s.send(f.chunk, blobs, filterOnly);
             filterOnly = false;
           }
         }
       };
       await Promise.all(Array.from({ length: Math.min(options.readsInFlightMax, fetches.length) }, fetchNext));
-      stats.readMs += performance.now() - t0;
     } catch (e) {
       failure = e;
     }
@@ -92,6 +92,8 @@ export async function aggregateSnapshot(reader: ChunkReader, snapshot: Snapshot,
     merged.merge(d.value.partial);
     stats.rowsSelected += d.value.rowsSelected;
     stats.filterMs += d.value.filterMs;
+    // Read time, as on the main thread: fetching plus checking and decoding (here, in the workers).
+    stats.readMs += d.value.decodeMs;
     stats.chunksDeferredSkipped += d.value.deferredSkipped;
   }
   stats.chunksRead += live.length;
