@@ -53,6 +53,8 @@ export interface EncodedChunk {
   blobs: Map<string, Uint8Array>;
   /** Hash of the chunk's content alone (no salt), for batch digests. */
   contentHash: string;
+  /** The stored columns as a reader decodes them (a cache may keep them once the chunk is committed). */
+  values: Map<string, ColumnValues>;
 }
 
 export function checksum(bytes: Uint8Array): number {
@@ -156,6 +158,7 @@ export function gather(col: BatchColumn, rows: ArrayLike<number>): ColumnValues 
 
 export function encodeChunk(columns: ReadonlyMap<string, ColumnValues>, partition: string, key: KeyValue[], salt: string, statsStringBytesMax: number): EncodedChunk {
   const blobs = new Map<string, Uint8Array>();
+  const stored = new Map<string, ColumnValues>();
   const metas: Record<string, ColumnMeta> = {};
   const content = createHash('sha256').update(partition);
   let rows = -1;
@@ -166,12 +169,13 @@ export function encodeChunk(columns: ReadonlyMap<string, ColumnValues>, partitio
     if (values.valid !== null && nullCount(values.valid, values.length) === values.length) continue;
     const blob = encodeColumn(name, values);
     blobs.set(name, blob);
+    stored.set(name, values);
     metas[name] = { bytes: blob.byteLength, crc: checksum(blob), ...columnStats(values, statsStringBytesMax) };
     content.update(`\0${name}\0`).update(blob);
   }
   const contentHash = content.digest('hex');
   const id = createHash('sha256').update(`${salt}\0${contentHash}`).digest('hex').slice(0, 32);
-  return { ref: { id, partition, key, rows: Math.max(rows, 0), columns: metas }, blobs, contentHash };
+  return { ref: { id, partition, key, rows: Math.max(rows, 0), columns: metas }, blobs, contentHash, values: stored };
 }
 
 export const mixedPartition = 'mixed';

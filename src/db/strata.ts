@@ -127,7 +127,11 @@ export class Strata {
     });
     this.compactor = new Compactor((name, options) => compact(store, this.log, this.reader, limits, name, options), limits, (m) => process.emitWarning(m, 'StrataWarning'));
     this.reader = new ChunkReader(store, limits.chunkCacheBytesMax);
-    this.committer = new GroupCommitter(store, this.log, limits);
+    // What an append wrote is what the next queries read (a stream's newest rows): its decoded columns go
+    // into the chunk cache as they are, so they are not read and decoded again. The cache's LRU bounds it.
+    this.committer = new GroupCommitter(store, this.log, limits, (dataset, chunks) => {
+      for (const c of chunks) for (const [name, values] of c.values) this.reader.cache.set(`${dataset}/${c.ref.id}/${name}`, values);
+    });
   }
 
   static async open(options: StrataOptions = {}): Promise<Strata> {

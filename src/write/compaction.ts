@@ -144,6 +144,8 @@ export async function compact(store: Store, log: VersionLog, reader: ChunkReader
   // Cut and encode a chunk at a time, giving the event loop a turn in between: compaction shares the process with queries.
   const chunks: EncodedChunk[] = [];
   for (const c of chunkPieces(concatBatches(batches), schema, { salt: `compact\0${segmentName()}`, statsStringBytesMax: limits.statsStringBytesMax, mixedBelowRows: 0 })) {
+    // Its decoded columns are not kept: a run holds up to compactionRowsMax rows, and no cache takes them.
+    c.values.clear();
     chunks.push(c);
     await yieldTurn();
   }

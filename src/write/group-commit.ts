@@ -16,6 +16,7 @@ import type { Batch } from '../chunk/batch.js';
 import { concatBatches } from '../chunk/batch.js';
 import type { ChunkRef } from '../chunk/chunk.js';
 import { cutChunks } from '../chunk/chunk.js';
+import type { EncodedChunk } from '../chunk/chunk.js';
 import type { DatasetSchema } from '../schema/schema.js';
 import { StrataError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
@@ -49,7 +50,8 @@ export class GroupCommitter {
   /** Appends waiting for their group commit, per dataset. */
   private readonly pending = new Map<string, PendingAppend[]>();
 
-  constructor(private readonly store: Store, private readonly log: VersionLog, private readonly limits: Limits) {}
+  /** `written`: told of each group's chunks once they are stored (before the commit: they may never be read). */
+  constructor(private readonly store: Store, private readonly log: VersionLog, private readonly limits: Limits, private readonly written: (dataset: string, chunks: readonly EncodedChunk[]) => void = () => {}) {}
 
   /** Queues a prepared batch; resolves once its group committed (or refused it). */
   enqueue(dataset: string, p: Omit<PendingAppend, 'resolve' | 'reject'>): Promise<AppendResult> {
@@ -118,7 +120,9 @@ export class GroupCommitter {
     const chunks = cutChunks(concatBatches(batches.map((p) => p.batch)), batches[0]!.schema, {
       salt: segmentName(), statsStringBytesMax: this.limits.statsStringBytesMax, mixedBelowRows: this.limits.mixedChunkPartitionRowsMax,
     });
-    return writeSegments(this.store, dataset, chunks, this.limits.segmentBytesMax);
+    const refs = await writeSegments(this.store, dataset, chunks, this.limits.segmentBytesMax);
+    this.written(dataset, chunks);
+    return refs;
   }
 
   private async commitGroup(dataset: string, group: readonly PendingAppend[]): Promise<(Outcome | null)[]> {
