@@ -1,16 +1,16 @@
-// npm run bench: runs every benchmark, writes bench/results/latest.json and latest.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// npm run bench: runs every benchmark, each section in a process of its own (bench/section.js),
+// and writes bench/results/latest.json and latest.md.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCassandra } from './cassandra.js';
-import { benchFilodb, filodbMarkdown } from './filodb/index.js';
-import { benchFlights, flightsMarkdown } from './flights.js';
-import { benchHttp } from './http.js';
-import { benchIngest } from './ingest.js';
-import { benchKernels, kernelsMarkdown } from './kernels.js';
-import { benchHistory, benchHttpStream, benchStream, historyMarkdown, httpStreamMarkdown, streamMarkdown } from './stream.js';
-import { benchTsbs, tsbsMarkdown } from './tsbs/index.js';
+import { filodbMarkdown } from './filodb/index.js';
+import { flightsMarkdown } from './flights.js';
+import { kernelsMarkdown } from './kernels.js';
+import { historyMarkdown, httpStreamMarkdown, streamMarkdown } from './stream.js';
+import { tsbsMarkdown } from './tsbs/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const copies = Number(process.env.STRATA_BENCH_COPIES ?? 1000);
@@ -26,6 +26,16 @@ const filodbOptions = {
 const started = performance.now();
 const log = (m) => console.log(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${m}`);
 
+/** Runs one section in a child process of its own (bench/section.js) and returns its result. */
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'strata-bench-'));
+function section(name, options = {}) {
+  const out = path.join(scratch, `${name}.json`);
+  execFileSync(process.execPath, [path.join(here, 'section.js'), name, JSON.stringify(options), out], { stdio: 'inherit' });
+  const result = JSON.parse(readFileSync(out, 'utf8'));
+  log(`${name} done`);
+  return result;
+}
+
 const f0 = (n) => Math.round(n).toLocaleString('en-US');
 const f1 = (n) => n.toFixed(1);
 
@@ -34,25 +44,19 @@ let ingest;
 let filodb;
 let httpStream;
 try {
-  ingest = await benchIngest({ copies, cassandra: cassandra.contactPoint });
-  log('ingest done');
-  filodb = await benchFilodb({ ...filodbOptions, contactPoint: cassandra.contactPoint, log });
-  httpStream = await benchHttpStream({ seconds: env('STRATA_BENCH_STREAM_SECONDS', 10), cassandra: cassandra.contactPoint });
-  log('http stream done');
+  ingest = section('ingest', { copies, cassandra: cassandra.contactPoint });
+  filodb = section('filodb', { ...filodbOptions, contactPoint: cassandra.contactPoint });
+  httpStream = section('httpStream', { seconds: env('STRATA_BENCH_STREAM_SECONDS', 10), cassandra: cassandra.contactPoint });
 } finally {
   await cassandra.stop();
 }
-const stream = await benchStream({ hosts: env('STRATA_BENCH_STREAM_HOSTS', 20), steps: env('STRATA_BENCH_STREAM_STEPS', 2000) });
-log('stream done');
-const history = await benchHistory({ versions: env('STRATA_BENCH_HISTORY_VERSIONS', 100_000) });
-log('history done');
-const kernels = await benchKernels();
-log('kernels done');
-const tsbs = await benchTsbs({ ...tsbsOptions, log });
-const flights = await benchFlights({ runs: env('STRATA_BENCH_FLIGHTS_RUNS', 5), log });
-log('flights done');
-const http = await benchHttp({ mixedSeconds: Number(process.env.STRATA_BENCH_HTTP_MIXED_SECONDS ?? 60) });
-log('http done');
+const stream = section('stream', { hosts: env('STRATA_BENCH_STREAM_HOSTS', 20), steps: env('STRATA_BENCH_STREAM_STEPS', 2000) });
+const history = section('history', { versions: env('STRATA_BENCH_HISTORY_VERSIONS', 100_000) });
+const kernels = section('kernels');
+const tsbs = section('tsbs', tsbsOptions);
+const flights = section('flights', { runs: env('STRATA_BENCH_FLIGHTS_RUNS', 5) });
+const http = section('http', { mixedSeconds: Number(process.env.STRATA_BENCH_HTTP_MIXED_SECONDS ?? 60) });
+rmSync(scratch, { recursive: true, force: true });
 const results = {
   time: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
