@@ -16,7 +16,6 @@ import type { ChunkReader } from './chunk-reader.js';
 import type { Predicate } from './predicate.js';
 import type { ScanOptions, ScanStats } from './scan.js';
 import { planScan, scanSnapshot } from './scan.js';
-import type { AggregateSession } from './worker-pool.js';
 
 export async function aggregateSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], keys: readonly KeySpec[], aggs: readonly AggSpec[], options: ScanOptions): Promise<{ groups: GroupResult | null; stats: ScanStats }> {
   const plan = planScan(snapshot, wanted, predicates, options);
