@@ -130,7 +130,7 @@ export class Strata {
     // What an append wrote is what the next queries read (a stream's newest rows): its decoded columns go
     // into the chunk cache as they are, so they are not read and decoded again. The cache's LRU bounds it.
     this.committer = new GroupCommitter(store, this.log, limits, (dataset, chunks) => {
-      for (const c of chunks) for (const [name, values] of c.values) this.reader.cache.set(`${dataset}/${c.ref.id}/${name}`, values);
+      for (const c of chunks) for (const [name, values] of c.values) this.reader.cache.set(dataset, c.ref.id, name, values);
     });
   }
 

@@ -9,7 +9,6 @@
  */
 import type { ChunkRef } from '../chunk/chunk.js';
 import type { ColumnValues } from '../chunk/column.js';
-import { allNullColumn } from '../chunk/column.js';
 import type { Column } from '../schema/schema.js';
 import type { AggSpec, KeySpec, PartialGroups } from './aggregate.js';
 import { GroupAggregator } from './aggregate.js';
@@ -71,10 +70,6 @@ export class AggregateWorker {
     this.cache = new ChunkCache(cacheBytesMax);
   }
 
-  private static key(dataset: string, ref: WorkerChunk, column: string): string {
-    return `${dataset}/${ref.id}/${column}/${ref.columns[column]!.crc}`;
-  }
-
   /** Handles one message; returns the reply to send, if any. */
   handle(m: AggregateMessage): AggregateReply | null {
     if (m.kind === 'agg') return this.start(m);
@@ -118,16 +113,7 @@ export class AggregateWorker {
 
   /** Columns of chunk `i` found in the cache go into `columns`; the names of those not found come back. */
   private lookup(s: Session, i: number, wanted: readonly Column[], columns: Map<string, ColumnValues>): string[] {
-    const { ref } = s.begin.chunks[i]!;
-    const lacking: string[] = [];
-    for (const c of wanted) {
-      if (columns.has(c.name)) continue;
-      // A column the chunk predates reads as all NULL.
-      if (!(c.name in ref.columns)) { columns.set(c.name, allNullColumn(c.type, ref.rows)); continue; }
-      const hit = this.cache.get(AggregateWorker.key(s.begin.dataset, ref, c.name));
-      if (hit) columns.set(c.name, hit); else lacking.push(c.name);
-    }
-    return lacking;
+    return this.cache.lookup(s.begin.dataset, s.begin.chunks[i]!.ref, wanted, columns).map((c) => c.name);
   }
 
   /** Takes chunk `i` as far as the columns in hand allow; returns the columns it still needs (none: it is done). */
@@ -167,7 +153,7 @@ export class AggregateWorker {
     held.asked.forEach((name, j) => {
       const column = s.begin.plans[s.begin.chunks[i]!.plan]!.read.find((c) => c.name === name)!;
       const v = decodeStored(s.begin.dataset, ref as ChunkRef, column, blobs[j]);
-      this.cache.set(AggregateWorker.key(s.begin.dataset, ref, name), v);
+      this.cache.set(s.begin.dataset, ref.id, name, v);
       held.columns.set(name, v);
     });
     s.decodeMs += performance.now() - t0;

@@ -292,7 +292,6 @@ function addDistinct(s: Accumulators, col: ColumnValues, sel: Uint32Array | null
   for (let i = 0; i < n; i++) { const r = sel ? sel[i]! : i; if (isValidRow(r)) s.distinct[groups[i]!]!.add(values[r]!); }
 }
 
-/** The chunk's rows (and their groups) that pass an aggregate's FILTER. */
 let zeros = new Int32Array(0);
 
 /** Group g for n rows: for group 0 (no GROUP BY) a view of one shared array of zeros, only ever read. */
@@ -319,6 +318,7 @@ function constantKey(chunk: ScanChunk, spec: KeySpec): string | null {
   return spec.kind === 'column' && col?.type === 'string' && col.valid === null && col.dict.length === 1 ? col.dict[0]! : null;
 }
 
+/** The chunk's rows (and their groups) that pass an aggregate's FILTER. */
 function filteredRows(chunk: ScanChunk, filter: readonly Predicate[], groups: Int32Array): { sel: Uint32Array; groups: Int32Array } {
   const anyColumn = chunk.columns.get(filter[0]!.column)!;
   const mask = new Uint8Array(anyColumn.length).fill(1);

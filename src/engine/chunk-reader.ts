@@ -7,7 +7,6 @@
  */
 import type { ChunkRef } from '../chunk/chunk.js';
 import type { ColumnValues } from '../chunk/column.js';
-import { allNullColumn } from '../chunk/column.js';
 import type { Column } from '../schema/schema.js';
 import type { Store } from '../storage/store.js';
 import { ChunkCache } from './chunk-cache.js';
@@ -24,17 +23,12 @@ export class ChunkReader {
   /** `keep: false` reads without filling the cache (compaction reads chunks no query will want again). */
   async readColumns(dataset: string, ref: ChunkRef, columns: readonly Column[], pool?: WorkerPool, keep = true): Promise<Map<string, ColumnValues>> {
     const out = new Map<string, ColumnValues>();
-    const missing: Column[] = [];
-    for (const c of columns) {
-      if (!(c.name in ref.columns)) { out.set(c.name, allNullColumn(c.type, ref.rows)); continue; }
-      const hit = this.cache.get(`${dataset}/${ref.id}/${c.name}`);
-      if (hit) out.set(c.name, hit); else missing.push(c);
-    }
+    const missing = this.cache.lookup(dataset, ref, columns, out);
     if (missing.length === 0) return out;
     const stored = await this.fetch(dataset, ref, missing);
     const decoded = pool ? await pool.decode(dataset, ref, missing, stored) : missing.map((c, i) => decodeStored(dataset, ref, c, stored[i]));
     missing.forEach((c, i) => {
-      if (keep) this.cache.set(`${dataset}/${ref.id}/${c.name}`, decoded[i]!);
+      if (keep) this.cache.set(dataset, ref.id, c.name, decoded[i]!);
       out.set(c.name, decoded[i]!);
     });
     return out;

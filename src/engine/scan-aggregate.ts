@@ -20,12 +20,12 @@ import { planScan, scanSnapshot } from './scan.js';
 export async function aggregateSnapshot(reader: ChunkReader, snapshot: Snapshot, wanted: readonly Column[], predicates: readonly Predicate[], keys: readonly KeySpec[], aggs: readonly AggSpec[], options: ScanOptions): Promise<{ groups: GroupResult | null; stats: ScanStats }> {
   const plan = planScan(snapshot, wanted, predicates, options);
   const { stats, live, counted, liveRows, planChunk, sortColumn } = plan;
-  const chunkPlans = live.map(planChunk);
   const useWorkers = options.workers && !options.lastBy && liveRows >= options.workers.rowsMin;
   if (!useWorkers) {
     const { chunks } = await scanSnapshot(reader, snapshot, wanted, predicates, options, plan);
     return { groups: aggregate(chunks, keys, aggs), stats };
   }
+  const chunkPlans = live.map(planChunk);
   const pool = options.workers!.pool();
   stats.workers = pool.size;
   stats.workerTask = 'aggregate';
