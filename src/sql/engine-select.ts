@@ -32,10 +32,19 @@ export function selectRows(plan: SelectPlan, chunks: readonly ScanChunk[], colum
   if (picked.length > rowsMax) return 'too-many';
   const printed = newPrintCache();
   try {
-    return picked.map(({ chunk, row }) => {
-      const c = chunks[chunk]!;
-      return plan.outputs.map((name, i) => formatCell(cellAt(c.columns.get(name)!, row), columns[i]!.type, printed));
+    // Column by column: one lookup of each chunk's column per run of rows from that chunk.
+    const rows = picked.map(() => new Array<JsonValue>(plan.outputs.length));
+    plan.outputs.forEach((name, i) => {
+      const type = columns[i]!.type;
+      let at = -1;
+      let col: ColumnValues | undefined;
+      for (let r = 0; r < picked.length; r++) {
+        const { chunk, row } = picked[r]!;
+        if (chunk !== at) { col = chunks[chunk]!.columns.get(name)!; at = chunk; }
+        rows[r]![i] = formatCell(cellAt(col!, row), type, printed);
+      }
     });
+    return rows;
   } catch (e) {
     if (e instanceof Unrepresentable) return null;
     throw e;

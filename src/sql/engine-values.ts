@@ -15,13 +15,25 @@ export type Cell = AggValue | string | boolean;
 
 export const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
 
+const dayMs = 86_400_000;
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+/** The last day printed: rows of one answer mostly share their day, and Date is the slow part. */
+let lastDay = NaN;
+let lastDate: string | null = null;
+
 function formatTimestamp(ms: number): string | null {
-  const d = new Date(ms);
-  const y = d.getUTCFullYear();
-  if (y < 1 || y > 9999) return null;
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const frac = d.getUTCMilliseconds() ? `.${p(d.getUTCMilliseconds(), 3).replace(/0+$/, '')}` : '';
-  return `${p(y, 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}${frac}`;
+  const day = Math.floor(ms / dayMs);
+  if (day !== lastDay) {
+    const d = new Date(day * dayMs);
+    const y = d.getUTCFullYear();
+    lastDate = Number.isNaN(y) || y < 1 || y > 9999 ? null : `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} `;
+    lastDay = day;
+  }
+  if (lastDate === null) return null;
+  const t = ms - day * dayMs;
+  const milli = t % 1000;
+  const frac = milli ? `.${pad(milli, 3).replace(/0+$/, '')}` : '';
+  return `${lastDate}${pad(Math.floor(t / 3_600_000))}:${pad(Math.floor(t / 60_000) % 60)}:${pad(Math.floor(t / 1000) % 60)}${frac}`;
 }
 
 /** Printed timestamps of one answer: time keys repeat (one hour for every host), so each is printed once. */

@@ -54,6 +54,13 @@ export interface Store {
    * probe forward instead of listing everything.
    */
   headVersion(dataset: string, from?: number): Promise<number | undefined>;
+  /**
+   * Optional: a value that differs whenever the dataset's version records
+   * have changed since it was taken (added, deleted, the dataset dropped and
+   * created again), or null when the backend cannot promise that right now.
+   * Equal stamps let a head check skip reading the store.
+   */
+  versionsStamp?(dataset: string): Promise<string | null>;
   /** Names of datasets that have a version 0. */
   listDatasets(): Promise<string[]>;
   /** Removes a dataset's versions and chunks. False when it did not exist. */

@@ -31,6 +31,8 @@ interface DatasetCache {
   created: Buffer | null;
   /** Versions with a checkpoint, as last listed (null: not listed yet). */
   checkpoints: number[] | null;
+  /** The store's versions stamp taken before the last head read, and the head that read found. */
+  stamp: { stamp: string; head: number } | null;
 }
 
 export interface VersionLogOptions {
@@ -51,7 +53,7 @@ export class VersionLog {
 
   private cache(dataset: string): DatasetCache {
     let c = this.caches.get(dataset);
-    if (!c) { c = { records: new Map(), head: null, created: null, checkpoints: null }; this.caches.set(dataset, c); }
+    if (!c) { c = { records: new Map(), head: null, created: null, checkpoints: null, stamp: null }; this.caches.set(dataset, c); }
     return c;
   }
 
@@ -158,6 +160,16 @@ export class VersionLog {
   }
 
   private async readHead(dataset: string): Promise<number> {
+    // Taken before reading, so a version that lands during the read changes the next stamp.
+    const stamp = this.store.versionsStamp ? await this.store.versionsStamp(dataset) : null;
+    const known = this.caches.get(dataset)?.stamp;
+    if (stamp !== null && known && known.stamp === stamp) return known.head;
+    const head = await this.readHeadFromStore(dataset);
+    if (stamp !== null) { const c = this.caches.get(dataset); if (c) c.stamp = { stamp, head }; }
+    return head;
+  }
+
+  private async readHeadFromStore(dataset: string): Promise<number> {
     const cached = this.caches.get(dataset);
     // A version known to exist lets the store probe forward instead of listing: the cached head, else the newest checkpoint.
     const hint = cached?.head?.version ?? (await this.checkpoints(dataset).then((l) => l[l.length - 1], () => undefined));
@@ -169,7 +181,7 @@ export class VersionLog {
     ]);
     if (cached?.created && (!now || Buffer.compare(cached.created, Buffer.from(now)) !== 0)) {
       this.forget(dataset);
-      if (now) return this.readHead(dataset);
+      if (now) return this.readHeadFromStore(dataset);
     }
     if (head === undefined) {
       this.forget(dataset);

@@ -80,6 +80,9 @@ async function readRanges(fh: FileHandle, ranges: readonly ByteRange[]): Promise
   return out;
 }
 
+/** See versionsStamp: 2 s covers the coarsest timestamps of common local file systems. */
+const stampQuietNs = 2_000_000_000n;
+
 export class LocalStore implements Store {
   readonly location: string;
   private readonly root: string;
@@ -165,6 +168,22 @@ export class LocalStore implements Store {
 
   private async exists(file: string): Promise<boolean> {
     try { await fs.access(file); return true; } catch { return false; }
+  }
+
+  /**
+   * The versions folder's inode and change times. A directory's times move
+   * whenever an entry is added or removed, but only at the file system's
+   * timestamp granularity: a folder changed within the last `stampQuietMs`
+   * could change again without its times moving, so it gets no stamp (the
+   * rule git uses for files racily modified within the same tick).
+   */
+  async versionsStamp(dataset: string): Promise<string | null> {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    let st;
+    try { st = await fs.stat(path.join(this.datasetDir(dataset), 'versions'), { bigint: true }); } catch { return null; }
+    const changed = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+    if (now - changed < stampQuietNs) return null;
+    return `${st.dev}:${st.ino}:${st.mtimeNs}:${st.ctimeNs}`;
   }
 
   async headVersion(dataset: string, from?: number): Promise<number | undefined> {
