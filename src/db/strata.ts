@@ -36,6 +36,9 @@ import { vacuum } from '../write/vacuum.js';
 import type { VacuumResult } from '../write/vacuum.js';
 import type { CompactionTotals } from '../write/compactor.js';
 import { HeadWatcher } from '../versions/watch.js';
+import { listTags, removeTag, taggedVersion } from '../versions/tags.js';
+import { makeTag } from '../write/tag.js';
+import type { Tag } from '../versions/tags.js';
 import type { CommitKind, VersionSummary } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
 
@@ -80,7 +83,7 @@ export interface WriterInfo {
   kept: number;
 }
 
-export interface ChangeInfo extends VersionInfo {
+export interface ChangeInfo extends Omit<VersionInfo, 'tags'> {
   /** Versions whose rows this version took out of the dataset (by a rollback), oldest first. */
   withdrawn: number[];
 }
@@ -100,6 +103,8 @@ export interface VersionInfo {
   batches: number;
   /** The (writer, seq) of each idempotent batch in this version. */
   appends: { writer: string; seq: number }[];
+  /** Tags naming this version. */
+  tags: string[];
 }
 
 export class Strata {
@@ -202,9 +207,13 @@ export class Strata {
   async versions(name: string): Promise<VersionInfo[]> {
     validateName('dataset', name);
     const head = await this.log.headVersion(name);
-    const out: VersionInfo[] = [versionInfo(await this.log.summary(name, 0))];
-    // Versions before the horizon were vacuumed (the horizon itself may be kept as a checkpoint only).
-    for (let v = await this.log.horizon(name); v <= head; v++) out.push(versionInfo(await this.log.summary(name, v)));
+    const tags = new Map<number, string[]>();
+    for (const t of await listTags(this.store, name)) tags.set(t.version, [...(tags.get(t.version) ?? []), t.name]);
+    const info = async (v: number): Promise<VersionInfo> => ({ ...versionInfo(await this.log.summary(name, v)), tags: tags.get(v) ?? [] });
+    const out: VersionInfo[] = [await info(0)];
+    // Versions before the horizon were vacuumed but the tagged ones (the horizon and those live on as checkpoints).
+    for (const v of await this.log.keptBeforeHorizon(name)) out.push(await info(v));
+    for (let v = await this.log.horizon(name); v <= head; v++) out.push(await info(v));
     return out;
   }
 
@@ -257,6 +266,26 @@ export class Strata {
   rollback(name: string, to: number): Promise<{ version: number }> {
     validateName('dataset', name);
     return rollback(this.log, name, to);
+  }
+
+  /** Names a version (the head when omitted); a tagged version is never vacuumed. */
+  tag(name: string, tag: string, version?: number): Promise<Tag> {
+    validateName('dataset', name);
+    return makeTag(this.store, this.log, name, tag, version);
+  }
+
+  /** Removes a tag (the version it named is vacuumed like any other from then on). */
+  async untag(name: string, tag: string): Promise<Tag> {
+    validateName('dataset', name);
+    await this.log.headVersion(name);
+    return removeTag(this.store, name, tag);
+  }
+
+  /** A dataset's tags, by version. */
+  async tags(name: string): Promise<Tag[]> {
+    validateName('dataset', name);
+    await this.log.headVersion(name);
+    return listTags(this.store, name);
   }
 
   /**
@@ -324,6 +353,7 @@ export class Strata {
       },
       snapshot: (dataset, version) => this.log.snapshot(dataset, version),
       versionAt: (dataset, time) => this.log.versionAt(dataset, time),
+      tagVersion: (dataset, tag) => taggedVersion(this.store, dataset, tag),
       datasets: () => this.store.listDatasets(),
       scan: (snapshot, columns, predicates, hints) => scanSnapshot(this.reader, snapshot, columns, predicates, this.scanOptions(hints)),
       aggregate: (snapshot, columns, predicates, keys, aggs, hints) => aggregateSnapshot(this.reader, snapshot, columns, predicates, keys, aggs, this.scanOptions(hints)),
@@ -361,7 +391,7 @@ export class Strata {
   }
 }
 
-function versionInfo(r: VersionSummary): VersionInfo {
+function versionInfo(r: VersionSummary): Omit<VersionInfo, 'tags'> {
   // One idempotent batch is shown as the version's writer and seq.
   const single = r.kind === 'append' && r.appends.length === 1 && (r.batches ?? 1) === 1 ? r.appends[0]! : null;
   return {

@@ -24,6 +24,7 @@ import { planTopN } from './topn-plan.js';
 import { describeKernels } from '../kernels/index.js';
 import { planAggregate } from './aggregate-plan.js';
 import { countConjuncts } from './nodes.js';
+import type { Node } from './nodes.js';
 import { planLastPoint, planLastPointIn } from './lastpoint-plan.js';
 import { planSelect } from './select-plan.js';
 import { nthFirstKey, selectRows } from './engine-select.js';
@@ -40,6 +41,8 @@ export interface ScanSource {
   head(dataset: string): Promise<Snapshot | null>;
   snapshot(dataset: string, version?: number): Promise<Snapshot>;
   versionAt(dataset: string, timeMs: number): Promise<number>;
+  /** The version a tag names. */
+  tagVersion(dataset: string, tag: string): Promise<number>;
   /** `lastBy`: only the rows at their partition's greatest value of that column are needed (a last-point query). */
   scan(snapshot: Snapshot, columns: readonly Column[], predicates: readonly Predicate[], hints?: { lastBy?: string; rowsOnly?: boolean }): Promise<{ chunks: ScanChunk[]; stats: ScanStats }>;
   /** The engine's groups of a scan (in the scan workers when it is large); null when DuckDB must answer. */
@@ -118,7 +121,17 @@ async function evalAt(con: DuckDBConnection, ref: TableRef, dataset: string): Pr
   return value;
 }
 
+/** The tag of `AT (VERSION => 'name')`: a string constant where a version number goes. */
+function tagName(ref: TableRef): string | null {
+  const e = ref.at!.expr as Node | undefined;
+  const v = e?.type === 'VALUE_CONSTANT' ? (e.value as Node | undefined) : undefined;
+  const type = (v?.type as Node | undefined)?.id;
+  return ref.at!.unit.toUpperCase() === 'VERSION' && type === 'VARCHAR' && v?.is_null === false && typeof v.value === 'string' ? v.value : null;
+}
+
 async function resolveVersion(con: DuckDBConnection, source: ScanSource, ref: TableRef, dataset: string): Promise<number> {
+  const tag = tagName(ref);
+  if (tag !== null) return source.tagVersion(dataset, tag);
   const value = Number(await evalAt(con, ref, dataset));
   if (ref.at!.unit.toUpperCase() === 'TIMESTAMP') return source.versionAt(dataset, value);
   if (!Number.isSafeInteger(value) || value < 0) throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `AT (VERSION => ${String(value)}) is not a version number of ${dataset}`, { dataset });

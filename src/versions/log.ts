@@ -17,7 +17,9 @@ import { decodeRecord, encodeRecord, summarize } from './record.js';
 import type { Checkpoint } from './checkpoint.js';
 import { checkpointName, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { Snapshot } from './snapshot.js';
+import { readHorizonMarker } from './horizon.js';
 import { applyRecord, cloneSnapshot } from './snapshot.js';
+import { listTags } from './tags.js';
 
 /** What a planner returns: a record to commit, or a result that needs no commit. */
 export type Plan<T> =
@@ -124,9 +126,7 @@ export class VersionLog {
     const bytes = await this.store.getVersion(dataset, version);
     if (!bytes) {
       const kept = version > 0 ? await this.horizon(dataset) : 0;
-      if (version > 0 && version <= kept && kept > 1) {
-        throw new StrataError('STRATA_ERR_VERSION_VACUUMED', `version ${version} of ${dataset} was vacuumed; versions 0 and ${kept} on are kept`, { dataset, version, horizon: kept });
-      }
+      if (version > 0 && version <= kept && kept > 1) throw await this.vacuumedError(dataset, version);
       throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} has no version ${version}`, { dataset, version });
     }
     const r = decodeRecord(bytes, dataset, version);
@@ -199,8 +199,12 @@ export class VersionLog {
     return this.caches.get(dataset)?.head ?? this.snapshot(dataset);
   }
 
-  /** The snapshot after `version` (the head when omitted). */
-  async snapshot(dataset: string, version?: number): Promise<Snapshot> {
+  /**
+   * The snapshot after `version` (the head when omitted). A version before
+   * the horizon is refused unless it was kept (tagged); `pastHorizon` lets a
+   * vacuum still fold one whose records it has not deleted yet.
+   */
+  async snapshot(dataset: string, version?: number, options: { pastHorizon?: boolean } = {}): Promise<Snapshot> {
     const head = await this.headVersion(dataset);
     const target = version ?? head;
     if (!Number.isSafeInteger(target) || target < 0 || target > head) {
@@ -209,6 +213,12 @@ export class VersionLog {
     const c = this.cache(dataset);
     let base = c.head && c.head.version <= target ? c.head : null;
     if (base && base.version === target) return base;
+    // Before the horizon only kept versions read. A tagged one the vacuum that moved the horizon has not
+    // yet given its checkpoint (it was cut short) still has its records: those are folded.
+    if (!options.pastHorizon && target > 0 && !(await this.checkpoints(dataset)).includes(target) && target < (await this.horizon(dataset))
+      && !(await listTags(this.store, dataset)).some((t) => t.version === target)) {
+      throw await this.vacuumedError(dataset, target);
+    }
     // Without a cached base, the newest checkpoint at or below the target spares folding from version 0.
     if (!base || target - base.version > this.options.checkpointEveryVersions) {
       const cp = await this.checkpointAtOrBelow(dataset, target);
@@ -216,7 +226,7 @@ export class VersionLog {
     }
     if (base && base.version === target) { if (target === head) c.head = base; return base; }
     // Folding from 0 when the target itself was vacuumed would fail at version 1: name the version asked for.
-    if (!base && target > 0) await this.record(dataset, target);
+    if (target > 0 && (!base || base.version < target)) await this.record(dataset, target);
     let s = base ? cloneSnapshot(base) : null;
     for (let v = base ? base.version + 1 : 0; v <= target; v++) s = applyRecord(s, await this.record(dataset, v));
     assert(s !== null && s.version === target, `snapshot of ${dataset} reached version ${target}`);
@@ -224,18 +234,33 @@ export class VersionLog {
     return s;
   }
 
-  /** The newest version committed at or before `time` (ms). */
   /**
-   * The oldest version after 0 whose record is kept: 1, or after a vacuum the
-   * version it kept from (it leaves a checkpoint there and nothing older).
+   * The oldest version after 0 kept whole: 1, or where the newest vacuum
+   * keeps history from (its marker, written before it deletes anything).
+   * Older versions are gone but for tagged ones, kept as checkpoints.
    */
   async horizon(dataset: string): Promise<number> {
+    const marker = await readHorizonMarker(this.store, dataset);
+    if (marker) return marker.horizon;
+    // Stores vacuumed before markers existed: the vacuum left the horizon's checkpoint and deleted the records up to it.
     const cps = await this.checkpoints(dataset);
     const oldest = cps[0];
     if (oldest === undefined) return 1;
-    // A vacuum leaves the horizon's checkpoint and deletes the records up to it (the horizon's own last).
     const [own, before] = await Promise.all([this.store.getVersion(dataset, oldest), oldest > 1 ? this.store.getVersion(dataset, oldest - 1) : Promise.resolve(new Uint8Array(0))]);
     return own === undefined || before === undefined ? oldest : 1;
+  }
+
+  /** Versions before the horizon kept as checkpoints of their own (tagged when the vacuum ran). */
+  async keptBeforeHorizon(dataset: string): Promise<number[]> {
+    const horizon = await this.horizon(dataset);
+    return (await this.checkpoints(dataset)).filter((v) => v > 0 && v < horizon);
+  }
+
+  async vacuumedError(dataset: string, version: number): Promise<StrataError> {
+    const horizon = await this.horizon(dataset);
+    const kept = await this.keptBeforeHorizon(dataset);
+    const also = kept.length > 0 ? ` (and the tagged ${kept.length === 1 ? 'version' : 'versions'} ${kept.join(', ')})` : '';
+    return new StrataError('STRATA_ERR_VERSION_VACUUMED', `version ${version} of ${dataset} was vacuumed; versions 0 and ${horizon} on are kept${also}`, { dataset, version, horizon, kept });
   }
 
   /** What version `v` did: from its record, or (the horizon, after a vacuum) from its checkpoint. */
@@ -249,6 +274,7 @@ export class VersionLog {
     }
   }
 
+  /** The newest version committed at or before `time` (ms). */
   async versionAt(dataset: string, time: number): Promise<number> {
     const head = await this.headVersion(dataset);
     const first = await this.record(dataset, 0);

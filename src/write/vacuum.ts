@@ -2,20 +2,34 @@
  * Vacuum: deleting what no kept version needs. Versions committed within
  * `retainMs` (and the newest one committed before that, so every moment in
  * the window still has a version) are kept; the oldest kept is the horizon.
- * Vacuum writes a checkpoint at the horizon, then deletes
+ * Tagged versions before the horizon are kept too, each as a checkpoint of
+ * its own. In this order, so a vacuum killed at any moment never loses what
+ * a kept version reads, and the next vacuum finishes its work:
  *
- * - segments no chunk of a kept version refers to and older than `graceMs`
- *   (a segment newer than that may belong to a commit still in flight);
- * - the version records after 0 up to the horizon's own (version 0 stays: it
- *   says the dataset exists and when it was made; the horizon lives on as its
- *   checkpoint, which also says what it did) and older checkpoints.
+ * 1. the horizon's checkpoint, then the horizon marker (versions/horizon.ts):
+ *    from here on readers refuse versions before it but the tagged ones;
+ * 2. the tags, read after the marker (a tag made later sees the marker and
+ *    refuses a version before it), and a checkpoint for each tagged version
+ *    before the horizon;
+ * 3. checkpoints before the horizon that no tag keeps;
+ * 4. segments no kept version refers to, older than `graceMs` (a newer one
+ *    may belong to a commit still in flight);
+ * 5. the version records after 0 up to the horizon's own (version 0 stays:
+ *    it says the dataset exists; the horizon and the tagged versions live on
+ *    as checkpoints, which also say what they did); then the marker is
+ *    rewritten as finished and older markers go.
  *
- * Time travel before the horizon then fails with STRATA_ERR_VERSION_VACUUMED.
- * Chunks stored on their own (before segments) are not deleted. A query that
- * is reading an old version while a vacuum deletes it can fail.
+ * Time travel to a version gone fails with STRATA_ERR_VERSION_VACUUMED.
+ * Chunks stored on their own (before segments) are not deleted. A query
+ * reading an old version while a vacuum deletes it can fail.
  */
+import { isStrataError } from '../core/errors.js';
 import type { Store } from '../storage/store.js';
+import { checkpointName } from '../versions/checkpoint.js';
+import { deleteOlderMarkers, readHorizonMarker, writeHorizonMarker } from '../versions/horizon.js';
 import type { VersionLog } from '../versions/log.js';
+import type { Snapshot } from '../versions/snapshot.js';
+import { listTags } from '../versions/tags.js';
 import { segmentTime } from './segment.js';
 
 export interface VacuumOptions {
@@ -37,29 +51,53 @@ export async function vacuum(store: Store, log: VersionLog, dataset: string, opt
   const now = Date.now();
   const head = await log.headVersion(dataset);
   const kept = await log.horizon(dataset);
+  const marker = await readHorizonMarker(store, dataset);
   let horizon = head;
   if (options.retainMs > 0) {
     try { horizon = Math.max(kept, await log.versionAt(dataset, now - options.retainMs)); } catch { horizon = kept; }
   }
   horizon = Math.max(horizon, kept);
   if (head === 0) return { horizon: kept, segments: 0, versions: 0, checkpoints: 0 };
-  // History moves only when the horizon does; unreferenced segments (a crashed commit's) go either way.
   const moves = horizon > kept;
-  if (moves) await log.checkpoint(await log.snapshot(dataset, horizon));
-  // Every segment a kept version can read: the horizon's chunks and everything added after it.
+  // A vacuum cut short before its records were deleted is finished now, from where it began.
+  const from = moves ? (marker?.from ?? kept) : marker && marker.from < marker.horizon ? marker.from : null;
+  if (moves) {
+    await log.checkpoint(await log.snapshot(dataset, horizon, { pastHorizon: true }));
+    await writeHorizonMarker(store, dataset, { horizon, from: from! });
+  }
+  const tagged = [...new Set((await listTags(store, dataset)).map((t) => t.version))].filter((v) => v > 0 && v < horizon);
+  const islands: Snapshot[] = [];
+  for (const v of tagged) {
+    try {
+      islands.push(await log.snapshot(dataset, v, { pastHorizon: true }));
+    } catch (e) {
+      // A tag on a version an earlier vacuum removed (made across that vacuum): nothing left to keep.
+      if (!isStrataError(e, 'STRATA_ERR_VERSION_VACUUMED') && !isStrataError(e, 'STRATA_ERR_VERSION_NOT_FOUND')) throw e;
+    }
+  }
+  const cpsBefore = await store.listObjects(dataset, 'checkpoint');
+  for (const s of islands) if (!cpsBefore.includes(checkpointName(s.version))) await log.checkpoint(s);
+  const keep = new Set([horizon, ...islands.map((s) => s.version)].map(checkpointName));
+  const checkpoints = cpsBefore.filter((n) => Number(n) < horizon && !keep.has(n));
+  await store.deleteObjects(dataset, 'checkpoint', checkpoints);
+
+  // Every segment a kept version can read: the horizon's and the tagged versions' chunks, and everything added after the horizon.
   const live = new Set<string>();
-  for (const c of (await log.snapshot(dataset, horizon)).chunks.values()) if (c.segment) live.add(c.segment);
+  for (const s of [await log.snapshot(dataset, horizon, { pastHorizon: true }), ...islands]) for (const c of s.chunks.values()) if (c.segment) live.add(c.segment);
   for (let v = horizon + 1; v <= head; v++) for (const c of (await log.record(dataset, v)).adds) if (c.segment) live.add(c.segment);
   const segments = (await store.listObjects(dataset, 'segment')).filter((s) => !live.has(s) && segmentTime(s) <= now - options.graceMs);
   await store.deleteObjects(dataset, 'segment', segments);
 
-  if (!moves) return { horizon, segments: segments.length, versions: 0, checkpoints: 0 };
-  const checkpoints = (await store.listObjects(dataset, 'checkpoint')).filter((n) => Number(n) < horizon);
-  await store.deleteObjects(dataset, 'checkpoint', checkpoints);
-  // Oldest first, the horizon's own last: a vacuum cut short leaves a history that still reads from the horizon.
-  const versions = Array.from({ length: horizon - kept + 1 }, (_, i) => kept + i);
-  await store.deleteVersions(dataset, versions.slice(0, -1));
-  await store.deleteVersions(dataset, versions.slice(-1));
+  let versions = 0;
+  if (from !== null) {
+    // Oldest first, the horizon's own last.
+    const doomed = Array.from({ length: horizon - from + 1 }, (_, i) => from + i).filter((v) => v > 0);
+    await store.deleteVersions(dataset, doomed.slice(0, -1));
+    await store.deleteVersions(dataset, doomed.slice(-1));
+    versions = doomed.length;
+    await writeHorizonMarker(store, dataset, { horizon, from: horizon });
+    await deleteOlderMarkers(store, dataset, horizon);
+  }
   log.vacuumed(dataset, horizon);
-  return { horizon, segments: segments.length, versions: versions.length, checkpoints: checkpoints.length };
+  return { horizon, segments: segments.length, versions, checkpoints: checkpoints.length };
 }

@@ -72,8 +72,15 @@ function cliAcceptance(backend: string, storeLocation: (work: string) => string)
       ]);
       for (const v of versions) expect(Number.isNaN(Date.parse(v.time))).toBe(false);
 
+      expect(await json(strata('tag', 'weather', 'first-load', '1', '--format', 'json'))).toMatchObject({ name: 'first-load', version: 1 });
+      expect(await count("select count(*) as n from weather AT (VERSION => 'first-load')")).toEqual([{ n: 2922 }]);
       const table = await strata('versions', 'weather');
       expect(table.stdout).toMatch(/rollback/);
+      expect(table.stdout).toMatch(/first-load/);
+      const missing = await strata('untag', 'weather', 'no-such');
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain('STRATA_ERR_TAG_NOT_FOUND');
+      expect((await strata('untag', 'weather', 'first-load')).stdout).toMatch(/removed tag first-load \(version 1\)/);
       const sql = 'select location, max(temp_max) from weather group by 1 order by 1';
       const ours = await json(strata('sql', sql, '--format', 'json')) as Record<string, unknown>[];
       const ref = await referenceDuckDB();

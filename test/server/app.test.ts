@@ -91,6 +91,23 @@ describe('HTTP API', () => {
     expect((await app.inject({ method: 'POST', url: '/sql', payload: {} })).statusCode).toBe(400);
   });
 
+  it('tags versions, lists, queries and removes tags', async () => {
+    const made = await app.inject({ method: 'POST', url: '/datasets/t/tags', payload: { name: 'first', version: 1 } });
+    expect([made.statusCode, made.json()]).toEqual([201, expect.objectContaining({ name: 'first', version: 1 })]);
+    const moved = await app.inject({ method: 'POST', url: '/datasets/t/tags', payload: { name: 'first', version: 2 } });
+    expect([moved.statusCode, moved.json().error.code]).toEqual([409, 'STRATA_ERR_TAG_EXISTS']);
+    expect((await app.inject({ method: 'POST', url: '/datasets/t/tags', payload: { name: 'no spaces' } })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/datasets/t/tags' })).json()).toEqual([expect.objectContaining({ name: 'first', version: 1 })]);
+    const byTag = await app.inject({ method: 'POST', url: '/sql', payload: { sql: "select count(*) as n from t AT (VERSION => 'first')" } });
+    const byNumber = await app.inject({ method: 'POST', url: '/sql', payload: { sql: 'select count(*) as n from t AT (VERSION => 1)' } });
+    expect(byTag.json().rows).toEqual(byNumber.json().rows);
+    expect((await app.inject({ url: '/datasets/t/versions' })).json().find((v: { version: number }) => v.version === 1).tags).toEqual(['first']);
+    expect((await app.inject({ method: 'DELETE', url: '/datasets/t/tags/first' })).json()).toMatchObject({ name: 'first', version: 1 });
+    const gone = await app.inject({ method: 'POST', url: '/sql', payload: { sql: "select count(*) from t AT (VERSION => 'first')" } });
+    expect([gone.statusCode, gone.json().error.code]).toEqual([404, 'STRATA_ERR_TAG_NOT_FOUND']);
+    expect((await app.inject({ method: 'DELETE', url: '/datasets/t/tags/first' })).statusCode).toBe(404);
+  });
+
   it('rolls back and drops', async () => {
     const r = await app.inject({ method: 'POST', url: '/datasets/t/rollback', payload: { to: 1 } });
     expect(r.json()).toEqual({ version: 4, rollbackTo: 1 });
@@ -133,7 +150,7 @@ describe('HTTP API', () => {
   it('publishes an OpenAPI document generated from the routes', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/datasets', '/datasets/{name}', '/datasets/{name}/changes', '/datasets/{name}/compact', '/datasets/{name}/rollback', '/datasets/{name}/rows', '/datasets/{name}/vacuum', '/datasets/{name}/versions', '/datasets/{name}/writers/{writer}', '/health', '/metrics', '/sql']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/datasets', '/datasets/{name}', '/datasets/{name}/changes', '/datasets/{name}/compact', '/datasets/{name}/rollback', '/datasets/{name}/rows', '/datasets/{name}/tags', '/datasets/{name}/tags/{tag}', '/datasets/{name}/vacuum', '/datasets/{name}/versions', '/datasets/{name}/writers/{writer}', '/health', '/metrics', '/sql']);
     expect(doc.paths['/sql'].post.requestBody.content['application/json'].schema.required).toEqual(['sql']);
   });
 });

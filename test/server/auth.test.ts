@@ -37,6 +37,11 @@ describe('HTTP auth and limits', () => {
     expect((await call('GET', '/datasets/t/versions', tokens.read)).statusCode).toBe(200);
     expect((await call('POST', '/datasets/t/rollback', tokens.write, { to: 0 })).statusCode).toBe(403);
     expect((await call('DELETE', '/datasets/t', tokens.write)).statusCode).toBe(403);
+    expect((await call('POST', '/datasets/t/tags', tokens.write, { name: 'x' })).statusCode).toBe(403);
+    expect((await call('POST', '/datasets/t/tags', tokens.admin, { name: 'x' })).statusCode).toBe(201);
+    expect((await call('GET', '/datasets/t/tags', tokens.read)).json()).toEqual([expect.objectContaining({ name: 'x' })]);
+    expect((await call('DELETE', '/datasets/t/tags/x', tokens.write)).statusCode).toBe(403);
+    expect((await call('DELETE', '/datasets/t/tags/x', tokens.admin)).statusCode).toBe(200);
     expect((await call('POST', '/datasets/t/rollback', tokens.admin, { to: 0 })).statusCode).toBe(200);
     expect((await call('DELETE', '/datasets/t', tokens.admin)).statusCode).toBe(204);
   });

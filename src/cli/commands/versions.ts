@@ -11,8 +11,8 @@ export function versionCommands(): Command[] {
     .action(async (name: string, opts: { format: string }, cmd: Command) => {
       await withDb(cmd, async (db) => {
         const vs = await db.versions(name);
-        printRows(outputFormat(opts), ['version', 'kind', 'time', 'rows_added', 'rows_removed', 'writer', 'seq', 'note'],
-          vs.map((v) => [v.version, v.kind, v.time, v.rowsAdded, v.rowsRemoved, v.writer, v.seq, v.rollbackTo !== null ? `to version ${v.rollbackTo}` : null]), vs);
+        printRows(outputFormat(opts), ['version', 'kind', 'time', 'rows_added', 'rows_removed', 'writer', 'seq', 'tags', 'note'],
+          vs.map((v) => [v.version, v.kind, v.time, v.rowsAdded, v.rowsRemoved, v.writer, v.seq, v.tags.length > 0 ? v.tags.join(' ') : null, v.rollbackTo !== null ? `to version ${v.rollbackTo}` : null]), vs);
       });
     });
 
@@ -31,5 +31,35 @@ export function versionCommands(): Command[] {
       });
     });
 
-  return [versions, rollback];
+  // The version is an argument: --version is the program's own (it prints Strata's version anywhere on the line).
+  const tag = new Command('tag')
+    .description('name a version (the head when left out); a tagged version is never vacuumed and is queried with AT (VERSION => \'name\')')
+    .argument('<dataset>')
+    .argument('<name>', 'letters, digits, . _ - (up to 64)')
+    .argument('[version]', 'the version to name (default: the head)')
+    .addOption(formatOption())
+    .addHelpText('after', examples('strata tag weather before-backfill', 'strata tag weather v1 3', "strata sql \"select count(*) from weather AT (VERSION => 'v1')\""))
+    .action(async (name: string, tagName: string, version: string | undefined, opts: { format: string }, cmd: Command) => {
+      await withDb(cmd, async (db) => {
+        const t = await db.tag(name, tagName, version === undefined ? undefined : parseInteger('version', version));
+        if (opts.format === 'json') console.log(JSON.stringify(t));
+        else console.log(`tagged version ${t.version} of ${name} as ${t.name}`);
+      });
+    });
+
+  const untag = new Command('untag')
+    .description('remove a tag (the version it named is vacuumed like any other from then on)')
+    .argument('<dataset>')
+    .argument('<name>')
+    .addOption(formatOption())
+    .addHelpText('after', examples('strata untag weather before-backfill'))
+    .action(async (name: string, tagName: string, opts: { format: string }, cmd: Command) => {
+      await withDb(cmd, async (db) => {
+        const t = await db.untag(name, tagName);
+        if (opts.format === 'json') console.log(JSON.stringify(t));
+        else console.log(`removed tag ${t.name} (version ${t.version}) of ${name}`);
+      });
+    });
+
+  return [versions, rollback, tag, untag];
 }

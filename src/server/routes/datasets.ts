@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { StrataError } from '../../core/errors.js';
 import { namePattern } from '../../core/names.js';
 import type { Strata } from '../../db/strata.js';
+import { tagPattern } from '../../versions/tags.js';
 import type { Column } from '../../schema/schema.js';
 import { parseColumns, parseKeyList } from '../../schema/schema.js';
 
@@ -14,7 +15,7 @@ interface CreateBody {
   chunkRows?: number;
 }
 
-/** GET/POST /datasets, GET/DELETE /datasets/:name, GET /datasets/:name/versions, POST /datasets/:name/rollback. */
+/** GET/POST /datasets, GET/DELETE /datasets/:name, GET /datasets/:name/versions, GET/POST /datasets/:name/tags, DELETE /datasets/:name/tags/:tag, POST /datasets/:name/rollback. */
 export function datasetRoutes(db: Strata): FastifyPluginAsync {
   return async (app) => {
     const read = { config: { role: 'read' as const } };
@@ -73,6 +74,15 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
       if (!info) throw new StrataError('STRATA_ERR_WRITER_NOT_FOUND', `writer ${request.params.writer} has no seq in the history of ${request.params.name}`, { dataset: request.params.name, writer: request.params.writer });
       return info;
     });
+
+    app.get<{ Params: { name: string } }>('/datasets/:name/tags', read, async (request) => db.tags(request.params.name));
+
+    app.post<{ Params: { name: string }; Body: { name: string; version?: number } }>('/datasets/:name/tags', {
+      ...admin,
+      schema: { body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', pattern: tagPattern.source }, version: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } } } },
+    }, async (request, reply) => reply.status(201).send(await db.tag(request.params.name, request.body.name, request.body.version)));
+
+    app.delete<{ Params: { name: string; tag: string } }>('/datasets/:name/tags/:tag', admin, async (request) => db.untag(request.params.name, request.params.tag));
 
     app.post<{ Params: { name: string }; Body: { to: number } }>('/datasets/:name/rollback', {
       ...admin,
