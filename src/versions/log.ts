@@ -251,14 +251,14 @@ export class VersionLog {
   }
 
   /** Versions before the horizon kept as checkpoints of their own (tagged when the vacuum ran). */
-  async keptBeforeHorizon(dataset: string): Promise<number[]> {
-    const horizon = await this.horizon(dataset);
+  async keptBeforeHorizon(dataset: string, horizon?: number): Promise<number[]> {
+    horizon ??= await this.horizon(dataset);
     return (await this.checkpoints(dataset)).filter((v) => v > 0 && v < horizon);
   }
 
   async vacuumedError(dataset: string, version: number): Promise<StrataError> {
     const horizon = await this.horizon(dataset);
-    const kept = await this.keptBeforeHorizon(dataset);
+    const kept = await this.keptBeforeHorizon(dataset, horizon);
     const also = kept.length > 0 ? ` (and the tagged ${kept.length === 1 ? 'version' : 'versions'} ${kept.join(', ')})` : '';
     return new StrataError('STRATA_ERR_VERSION_VACUUMED', `version ${version} of ${dataset} was vacuumed; versions 0 and ${horizon} on are kept${also}`, { dataset, version, horizon, kept });
   }

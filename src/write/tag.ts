@@ -26,7 +26,8 @@ export async function makeTag(store: Store, log: VersionLog, dataset: string, na
   }
   const tag = { name, version: v, time: Date.now() };
   await writeTag(store, dataset, tag);
-  if (v > 0 && v < (await log.horizon(dataset)) && !(await log.keptBeforeHorizon(dataset)).includes(v)) {
+  const horizon = await log.horizon(dataset);
+  if (v > 0 && v < horizon && !(await log.keptBeforeHorizon(dataset, horizon)).includes(v)) {
     await deleteTag(store, dataset, name);
     throw await log.vacuumedError(dataset, v);
   }

@@ -50,8 +50,8 @@ export interface VacuumResult {
 export async function vacuum(store: Store, log: VersionLog, dataset: string, options: VacuumOptions): Promise<VacuumResult> {
   const now = Date.now();
   const head = await log.headVersion(dataset);
-  const kept = await log.horizon(dataset);
   const marker = await readHorizonMarker(store, dataset);
+  const kept = marker?.horizon ?? (await log.horizon(dataset));
   let horizon = head;
   if (options.retainMs > 0) {
     try { horizon = Math.max(kept, await log.versionAt(dataset, now - options.retainMs)); } catch { horizon = kept; }
