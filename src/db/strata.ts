@@ -212,8 +212,9 @@ export class Strata {
     const info = async (v: number): Promise<VersionInfo> => ({ ...versionInfo(await this.log.summary(name, v)), tags: tags.get(v) ?? [] });
     const out: VersionInfo[] = [await info(0)];
     // Versions before the horizon were vacuumed but the tagged ones (the horizon and those live on as checkpoints).
-    for (const v of await this.log.keptBeforeHorizon(name)) out.push(await info(v));
-    for (let v = await this.log.horizon(name); v <= head; v++) out.push(await info(v));
+    const horizon = await this.log.horizon(name);
+    for (const v of await this.log.keptBeforeHorizon(name, horizon)) out.push(await info(v));
+    for (let v = horizon; v <= head; v++) out.push(await info(v));
     return out;
   }
 

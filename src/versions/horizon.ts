@@ -26,9 +26,10 @@ export async function readHorizonMarker(store: Store, dataset: string): Promise<
   const newest = versions[versions.length - 1];
   if (newest === undefined) return null;
   const bytes = await store.readObject(dataset, 'horizon', markerName(newest));
-  if (!bytes) return { horizon: newest, from: 1 };
-  const m = JSON.parse(Buffer.from(bytes[0]!).toString('utf8')) as Partial<HorizonMarker>;
-  return { horizon: newest, from: Number.isSafeInteger(m.from) ? m.from! : 1 };
+  // Unreadable: finish from 1, which deletes nothing a finished vacuum had not (deleting a missing record is a no-op).
+  let m: Partial<HorizonMarker> | null = null;
+  try { m = bytes ? (JSON.parse(Buffer.from(bytes[0]!).toString('utf8')) as Partial<HorizonMarker>) : null; } catch { m = null; }
+  return { horizon: newest, from: Number.isSafeInteger(m?.from) ? m!.from! : 1 };
 }
 
 export function writeHorizonMarker(store: Store, dataset: string, m: HorizonMarker): Promise<void> {

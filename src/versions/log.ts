@@ -126,7 +126,7 @@ export class VersionLog {
     const bytes = await this.store.getVersion(dataset, version);
     if (!bytes) {
       const kept = version > 0 ? await this.horizon(dataset) : 0;
-      if (version > 0 && version <= kept && kept > 1) throw await this.vacuumedError(dataset, version);
+      if (version > 0 && version <= kept && kept > 1) throw await this.vacuumedError(dataset, version, kept);
       throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${dataset} has no version ${version}`, { dataset, version });
     }
     const r = decodeRecord(bytes, dataset, version);
@@ -215,9 +215,9 @@ export class VersionLog {
     if (base && base.version === target) return base;
     // Before the horizon only kept versions read. A tagged one the vacuum that moved the horizon has not
     // yet given its checkpoint (it was cut short) still has its records: those are folded.
-    if (!options.pastHorizon && target > 0 && !(await this.checkpoints(dataset)).includes(target) && target < (await this.horizon(dataset))
-      && !(await listTags(this.store, dataset)).some((t) => t.version === target)) {
-      throw await this.vacuumedError(dataset, target);
+    if (!options.pastHorizon && target > 0 && !(await this.checkpoints(dataset)).includes(target)) {
+      const horizon = await this.horizon(dataset);
+      if (target < horizon && !(await listTags(this.store, dataset)).some((t) => t.version === target)) throw await this.vacuumedError(dataset, target, horizon);
     }
     // Without a cached base, the newest checkpoint at or below the target spares folding from version 0.
     if (!base || target - base.version > this.options.checkpointEveryVersions) {
@@ -256,8 +256,8 @@ export class VersionLog {
     return (await this.checkpoints(dataset)).filter((v) => v > 0 && v < horizon);
   }
 
-  async vacuumedError(dataset: string, version: number): Promise<StrataError> {
-    const horizon = await this.horizon(dataset);
+  async vacuumedError(dataset: string, version: number, horizon?: number): Promise<StrataError> {
+    horizon ??= await this.horizon(dataset);
     const kept = await this.keptBeforeHorizon(dataset, horizon);
     const also = kept.length > 0 ? ` (and the tagged ${kept.length === 1 ? 'version' : 'versions'} ${kept.join(', ')})` : '';
     return new StrataError('STRATA_ERR_VERSION_VACUUMED', `version ${version} of ${dataset} was vacuumed; versions 0 and ${horizon} on are kept${also}`, { dataset, version, horizon, kept });

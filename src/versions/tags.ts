@@ -29,8 +29,9 @@ export function validateTag(name: string, dataset: string): string {
 const objectName = (name: string): string => createHash('sha256').update(name).digest('hex');
 
 function decodeTag(bytes: Uint8Array, dataset: string): Tag {
-  const t = JSON.parse(Buffer.from(bytes).toString('utf8')) as Tag;
-  if (typeof t?.name !== 'string' || !Number.isSafeInteger(t.version) || !Number.isFinite(t.time)) {
+  let t: Tag | null = null;
+  try { t = JSON.parse(Buffer.from(bytes).toString('utf8')) as Tag; } catch { /* reported below */ }
+  if (!t || typeof t.name !== 'string' || !Number.isSafeInteger(t.version) || !Number.isFinite(t.time)) {
     throw new StrataError('STRATA_ERR_VERSION_CORRUPT', `a tag of ${dataset} does not hold a tag`, { dataset });
   }
   return { name: t.name, version: t.version, time: t.time };

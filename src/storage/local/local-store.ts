@@ -173,7 +173,7 @@ export class LocalStore implements Store {
   /**
    * The versions folder's inode and change times. A directory's times move
    * whenever an entry is added or removed, but only at the file system's
-   * timestamp granularity: a folder changed within the last `stampQuietMs`
+   * timestamp granularity: a folder changed within the last `stampQuietNs`
    * could change again without its times moving, so it gets no stamp (the
    * rule git uses for files racily modified within the same tick).
    */
