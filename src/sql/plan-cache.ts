@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DuckDBType } from '@duckdb/node-api';
 import type { SharedParse } from './literal-template.js';
+import type { SemiJoin } from './semi-join.js';
 import type { QueryShape } from './parse-tree.js';
 import type { ResultColumn } from './result-types.js';
 
@@ -37,6 +38,8 @@ export interface CachedQuery {
   bound: Map<string, BoundTemplate>;
   /** The select node minus its WHERE and text offsets, as engineColumnsKey needs it (made on first use). */
   selectKey?: string;
+  /** The query's semi-join shape, false when it has none (found on first use). */
+  semiJoin?: SemiJoin | false;
 }
 
 export const planCache = new Lru<string, CachedQuery>(256);

@@ -27,6 +27,8 @@ import { countConjuncts } from './nodes.js';
 import type { Node } from './nodes.js';
 import { planLastPoint, planLastPointIn } from './lastpoint-plan.js';
 import { planSelect } from './select-plan.js';
+import { findSemiJoin, innerSql, semiJoinKeysMax, semiJoinSql } from './semi-join.js';
+import type { SemiJoin } from './semi-join.js';
 import { nthFirstKey, selectRows } from './engine-select.js';
 import type { SelectPlan } from './select-plan.js';
 import { shapeRows } from './engine-aggregate.js';
@@ -69,6 +71,8 @@ export interface QueryExplain {
   duckdbMs: number;
   /** The kernels that ran: 'native (avx2)', 'typescript (why)'. */
   kernels: string;
+  /** A join run as a semi-join: the derived table's keys, applied as an IN list (its scans come first). */
+  semiJoinKeys?: number;
 }
 
 export interface QueryOptions {
@@ -160,6 +164,24 @@ async function unknownDataset(source: ScanSource, name: string): Promise<StrataE
   return new StrataError('STRATA_ERR_DATASET_NOT_FOUND', `no dataset named ${name} (${listed})`, { dataset: name });
 }
 
+/** A semi-join (semi-join.ts): the derived table's keys first, then the outer query with them as an IN list; null to run the join as written. */
+async function openSemiJoin(con: DuckDBConnection, source: ScanSource, semi: SemiJoin, options: QueryOptions): Promise<QueryCursor | null> {
+  const inner = await openQuery(con, source, await innerSql(con, semi), options);
+  const rows: JsonValue[][] = [];
+  try {
+    if (inner.columns.length !== 1) return null;
+    for (let b = await inner.next(); b && rows.length <= semiJoinKeysMax; b = await inner.next()) rows.push(...b.rows);
+  } finally {
+    inner.close();
+  }
+  const text = await semiJoinSql(con, semi, inner.columns[0]!, rows);
+  if (text === null) return null;
+  const outer = await openQuery(con, source, text, options);
+  outer.explain.scans.unshift(...inner.explain.scans);
+  outer.explain.semiJoinKeys = rows.length;
+  return outer;
+}
+
 /** Binds the query's dataset references and opens its answer as a cursor. */
 export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: string, options: QueryOptions): Promise<QueryCursor> {
   const t0 = performance.now();
@@ -170,6 +192,13 @@ export async function openQuery(con: DuckDBConnection, source: ScanSource, sql: 
   }
   const entry = cached;
   const shape = entry.shape;
+  if (options.engine && options.pushdown) {
+    entry.semiJoin ??= findSemiJoin(shape) ?? false;
+    if (entry.semiJoin) {
+      const answer = await openSemiJoin(con, source, entry.semiJoin, options);
+      if (answer) return answer;
+    }
+  }
   if (shape.tables.length > options.queryDatasetRefsMax) {
     throw new StrataError('STRATA_ERR_LIMIT_EXCEEDED', `the query references ${shape.tables.length} tables; queryDatasetRefsMax = ${options.queryDatasetRefsMax}`, { limit: 'queryDatasetRefsMax' });
   }
