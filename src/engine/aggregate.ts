@@ -24,7 +24,9 @@ export type TruncUnit = 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' 
 export type KeySpec =
   | { kind: 'column'; column: string; type: ColumnType }
   | { kind: 'trunc'; column: string; unit: TruncUnit }
-  | { kind: 'bucket'; column: string; widthMs: number; originMs: number };
+  | { kind: 'bucket'; column: string; widthMs: number; originMs: number }
+  /** `column // divisor`, times `divisor` when `multiply` (integer division truncates toward zero, as DuckDB's). */
+  | { kind: 'intdiv'; column: string; divisor: number; multiply: boolean };
 
 export type AggFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'arg_min' | 'arg_max';
 /** `filter`: the aggregate's FILTER (WHERE ...), as predicates that are all exact (every conjunct understood). */
@@ -140,7 +142,7 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
   let nullId = -1;
   const isNull = (r: number): boolean => valid !== null && ((valid[r >>> 3]! >>> (r & 7)) & 1) === 0;
   const nullIdOf = (): number => { if (nullId < 0) { nullId = values.length; values.push(null); } return nullId; };
-  if (spec.kind !== 'column' && col.type === 'timestamp') {
+  if ((spec.kind === 'trunc' || spec.kind === 'bucket') && col.type === 'timestamp') {
     const buckets = bucketsOf(spec, col.values, sel, n);
     const seen = new Map<number, number>();
     let last = NaN; let lastId = -1;
@@ -155,6 +157,7 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
     }
     return ids;
   }
+  if (spec.kind === 'intdiv') return intDivIds(spec, col, sel, n, values, inexact, isNull, nullIdOf);
   const seen = new Map<number, number>();
   let words: Int32Array | undefined;
   let lastRaw = NaN; let lastId = -1;
@@ -176,6 +179,66 @@ function localIds(spec: KeySpec, col: ColumnValues, sel: Uint32Array | null, n: 
     ids[i] = id;
   }
   return ids;
+}
+
+/**
+ * Local ids for `col // d [* d]`: the quotients first, then, when they span
+ * at most 65,536 values (bands of a measure), a dense table instead of a
+ * hash lookup per row.
+ */
+function intDivIds(spec: KeySpec & { kind: 'intdiv' }, col: ColumnValues, sel: Uint32Array | null, n: number, values: KeyValue[], inexact: { found: boolean }, isNull: (r: number) => boolean, nullIdOf: () => number): Int32Array {
+  const ids = new Int32Array(n);
+  const qs = new Float64Array(n);
+  const words = col.type === 'int64' ? new Int32Array(col.values.buffer, col.values.byteOffset, col.length * 2) : null;
+  const ints = col.type === 'int32' ? col.values : null;
+  let lo = Infinity; let hi = -Infinity;
+  const d = spec.divisor;
+  for (let i = 0; i < n; i++) {
+    const r = sel ? sel[i]! : i;
+    if (isNull(r)) { qs[i] = NaN; continue; }
+    let q: number;
+    // A value within int32 divides exactly as a double, truncated by `| 0`.
+    const low = words ? words[2 * r]! : ints![r]!;
+    if (!words || words[2 * r + 1]! === low >> 31) q = (low / d) | 0;
+    else {
+      const v = words[2 * r + 1]! * 4294967296 + (low >>> 0);
+      // Past 2^52 the quotient times the divisor may not be exact in a double: DuckDB answers instead.
+      if (Math.abs(v) > 2 ** 52) { inexact.found = true; return ids; }
+      q = intDiv(v, d, false);
+    }
+    qs[i] = q;
+    if (q < lo) lo = q;
+    if (q > hi) hi = q;
+  }
+  const keyOf = (q: number): number => (spec.multiply ? q * spec.divisor : q);
+  if (hi - lo <= 65_536) {
+    const table = new Int32Array(hi - lo + 1).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const q = qs[i]!;
+      if (q !== q) { ids[i] = nullIdOf(); continue; }
+      let id = table[q - lo]!;
+      if (id < 0) { id = values.length; table[q - lo] = id; values.push(keyOf(q)); }
+      ids[i] = id;
+    }
+    return ids;
+  }
+  const seen = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const q = qs[i]!;
+    if (q !== q) { ids[i] = nullIdOf(); continue; }
+    let id = seen.get(q);
+    if (id === undefined) { id = values.length; seen.set(q, id); values.push(keyOf(q)); }
+    ids[i] = id;
+  }
+  return ids;
+}
+
+/** DuckDB's `v // d` (toward zero), times d when asked; exact for |v| <= 2^52 (the quotient is corrected after the division rounds). */
+export function intDiv(v: number, d: number, multiply: boolean): number {
+  let q = Math.trunc(v / d) + 0; // never -0
+  const r = v - q * d;
+  if (v >= 0) { if (r < 0) q--; else if (r >= d) q++; } else if (r > 0) q++; else if (-r >= d) q--;
+  return multiply ? q * d : q;
 }
 
 /**

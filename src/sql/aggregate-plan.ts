@@ -82,6 +82,24 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
   const typeOf = new Map(schema.columns.map((c) => [c.name, c.type]));
   const columnOf = columnResolver(ref, new Set(typeOf.keys()));
 
+  /** `col // c` or `col // c * c` over an integer column, c a positive INTEGER constant (the result stays within the column's type). */
+  const intDivOf = (e: FunctionNode): KeySpec | null => {
+    const divOf = (f: unknown): { column: string; divisor: number } | null => {
+      if (!isFunction(f) || f.function_name !== '//' || f.children.length !== 2) return null;
+      const col = columnOf(f.children[0]);
+      const d = f.children[1];
+      const type = col ? typeOf.get(col) : undefined;
+      if (!col || (type !== 'int32' && type !== 'int64') || !isConstant(d) || d.value.type.id !== 'INTEGER') return null;
+      const divisor = constantNumber(d);
+      return divisor !== null && Number.isSafeInteger(divisor) && divisor > 0 ? { column: col, divisor } : null;
+    };
+    const plain = divOf(e);
+    if (plain) return { kind: 'intdiv', ...plain, multiply: false };
+    const inner = e.function_name === '*' ? divOf(e.children[0]) : null;
+    return inner && constantNumber(e.children[1]) === inner.divisor && isConstant(e.children[1]) && e.children[1].value.type.id === 'INTEGER'
+      ? { kind: 'intdiv', ...inner, multiply: true } : null;
+  };
+
   const keyOf = (e: Node): KeySpec | null => {
     const col = columnOf(e);
     if (col) {
@@ -92,6 +110,8 @@ export function planAggregate(shape: QueryShape, schema: DatasetSchema): Aggrega
     if (!isFunction(e) || e.distinct || e.filter) return null;
     const args = e.children;
     if (args.length !== 2) return null;
+    const div = intDivOf(e);
+    if (div) return div;
     const tcol = columnOf(args[1]);
     if (!tcol || typeOf.get(tcol) !== 'timestamp') return null;
     const a0 = args[0]!;

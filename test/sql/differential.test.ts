@@ -102,7 +102,16 @@ describe('generated rows with NULLs and odd boundaries: Strata equals DuckDB', (
     'select i64 from t where i64 is not null order by i64 limit 5',
     'select host, ts, row_number() over (partition by host order by ts) as n from t qualify n <= 2 order by host, ts',
     'select sum(hash(host, ts, i32, i64, f, ok, s)) from t',
+    // Integer bands: DuckDB's // truncates toward zero, negatives included; int64 beyond 2^52 goes to DuckDB.
+    'select i32 // 100000007 * 100000007 as band, count(*), sum(i64), avg(f) from t group by 1 order by 1 nulls first',
+    'select host, i32 // 1000000007 as q, count(*) from t group by all order by all nulls first',
+    'select i64 // 1000000 * 1000000 as band, count(*) from t group by 1 order by 1 nulls first',
   ];
+  it('answers integer bands in the engine', async () => {
+    for (const q of ['select i32 // 100000007 * 100000007 as band, count(*) from t group by 1', 'select i32 // 3, count(*) from t group by 1']) {
+      expect((await db.sql(q)).explain.path, q).toBe('engine-aggregate');
+    }
+  });
   for (const q of queries) {
     it(q, async () => {
       const ours = (await db.sql(q)).rows;
