@@ -130,7 +130,7 @@ export class AggregateWorker {
     const lacking = this.lookup(s, i, p.read, held.columns);
     held.asked = lacking; held.filterOnly = false;
     if (lacking.length > 0) return lacking;
-    const { kept, selection } = held.selected ?? this.filter(s, i, held.columns);
+    const { kept, selection } = held.selected ?? this.filter(s, i, held.columns, true);
     if (kept > 0) {
       s.rowsSelected += kept;
       s.agg.add({ rows: kept, columns: held.columns, selection });
@@ -138,10 +138,11 @@ export class AggregateWorker {
     return [];
   }
 
-  private filter(s: Session, i: number, columns: ReadonlyMap<string, ColumnValues>): ChunkSelection {
+  /** `transient`: aggregated at once (a selection kept while other columns are fetched must have its own buffer). */
+  private filter(s: Session, i: number, columns: ReadonlyMap<string, ColumnValues>, transient = false): ChunkSelection {
     const { ref, plan } = s.begin.chunks[i]!;
     const t0 = performance.now();
-    const chosen = selectChunkRows(ref, columns, s.begin.plans[plan]!.rowPredicates, s.begin.sortColumn);
+    const chosen = selectChunkRows(ref, columns, s.begin.plans[plan]!.rowPredicates, s.begin.sortColumn, transient);
     s.filterMs += performance.now() - t0;
     return chosen;
   }

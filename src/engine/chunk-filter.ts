@@ -15,7 +15,16 @@ import { narrowSorted, rangeSelection } from './sorted-range.js';
 /** Rows kept (0: none) and their selection (null: every row). */
 export interface ChunkSelection { kept: number; selection: Uint32Array | null }
 
-export function selectChunkRows(ref: Pick<ChunkRef, 'rows' | 'mixed' | 'columns'>, columns: ReadonlyMap<string, ColumnValues>, rowPredicates: readonly Predicate[], sortColumn: string | undefined): ChunkSelection {
+/** Scratch for `transient` calls, grown to the largest chunk seen. */
+let scratchMask = new Uint8Array(0);
+let scratchRows = new Uint32Array(0);
+
+/**
+ * `transient`: the caller is done with the selection before its next call
+ * (the workers aggregate each chunk at once), so it may live in scratch
+ * buffers instead of two fresh, zeroed ones per chunk.
+ */
+export function selectChunkRows(ref: Pick<ChunkRef, 'rows' | 'mixed' | 'columns'>, columns: ReadonlyMap<string, ColumnValues>, rowPredicates: readonly Predicate[], sortColumn: string | undefined, transient = false): ChunkSelection {
   if (rowPredicates.length === 0) return { kept: ref.rows, selection: null };
   const range = { lo: 0, hi: ref.rows };
   const sorted = sortColumn && !ref.mixed && ref.columns[sortColumn]?.nulls === 0 ? columns.get(sortColumn) : undefined;
@@ -23,12 +32,15 @@ export function selectChunkRows(ref: Pick<ChunkRef, 'rows' | 'mixed' | 'columns'
   let kept = range.hi - range.lo;
   if (rest.length === 0) return { kept, selection: kept > 0 && kept < ref.rows ? rangeSelection(range.lo, range.hi) : null };
   if (kept === 0) return { kept, selection: null };
-  const mask = new Uint8Array(ref.rows);
+  if (transient && scratchMask.length < ref.rows) { scratchMask = new Uint8Array(ref.rows); scratchRows = new Uint32Array(ref.rows); }
+  const mask = transient ? scratchMask.subarray(0, ref.rows) : new Uint8Array(ref.rows);
+  if (transient) mask.fill(0, 0, range.lo).fill(0, range.hi);
   mask.fill(1, range.lo, range.hi);
   for (const p of rest) filterRows(p, columns.get(p.column)!, mask);
-  const rows = new Uint32Array(ref.rows);
+  const rows = transient ? scratchRows : new Uint32Array(ref.rows);
   kept = kernels().maskSelect(mask, ref.rows, rows);
   if (kept === ref.rows) return { kept, selection: null };
+  if (transient) return { kept, selection: rows.subarray(0, kept) };
   // A small selection gets its own buffer rather than pinning one of the chunk's size.
   return { kept, selection: kept < ref.rows >>> 2 ? rows.slice(0, kept) : rows.subarray(0, kept) };
 }
