@@ -171,6 +171,10 @@ async function openSemiJoin(con: DuckDBConnection, source: ScanSource, semi: Sem
   try {
     if (inner.columns.length !== 1) return null;
     for (let b = await inner.next(); b && rows.length <= semiJoinKeysMax; b = await inner.next()) rows.push(...b.rows);
+  } catch (e) {
+    // More keys than resultRowsMax allows one answer: the join, run as written, may still answer.
+    if (isStrataError(e, 'STRATA_ERR_LIMIT_EXCEEDED')) return null;
+    throw e;
   } finally {
     inner.close();
   }
