@@ -57,6 +57,8 @@ export interface Limits {
   vacuumRetainMs: number;
   /** Unreferenced segments younger than this are left by a vacuum (they may belong to a commit in flight). */
   vacuumGraceMs: number;
+  /** Milliseconds between automatic vacuums of every dataset in `strata serve` (0: none). */
+  vacuumEveryMs: number;
   /** Batches one group commit takes at most. */
   groupCommitBatchesMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
@@ -121,6 +123,7 @@ export const defaultLimits: Limits = {
   compactionIdleMs: 2_000,
   vacuumRetainMs: 7 * 24 * 3_600_000,
   vacuumGraceMs: 3_600_000,
+  vacuumEveryMs: 3_600_000,
   groupCommitBatchesMax: 256,
   commitRetriesMax: 1_000,
   checkpointEveryVersions: 100,
@@ -142,7 +145,7 @@ export const defaultLimits: Limits = {
 };
 
 /** Limits that may be 0. */
-const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'scanWorkerCacheBytesMax', 'mixedChunkPartitionRowsMax', 'compactionIdleMs', 'vacuumRetainMs', 'vacuumGraceMs']);
+const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'scanWorkerCacheBytesMax', 'mixedChunkPartitionRowsMax', 'compactionIdleMs', 'vacuumRetainMs', 'vacuumGraceMs', 'vacuumEveryMs']);
 
 /** The environment variable that sets a limit: queryMsMax -> STRATA_QUERY_MS_MAX. */
 export function limitEnvName(key: keyof Limits): string {

@@ -34,6 +34,8 @@ import type { CompactionResult } from '../write/compaction.js';
 import { Compactor } from '../write/compactor.js';
 import { vacuum } from '../write/vacuum.js';
 import type { VacuumResult } from '../write/vacuum.js';
+import { Vacuumer } from '../write/vacuumer.js';
+import type { VacuumTotals } from '../write/vacuumer.js';
 import type { CompactionTotals } from '../write/compactor.js';
 import { HeadWatcher } from '../versions/watch.js';
 import { listTags, removeTag, taggedVersion } from '../versions/tags.js';
@@ -117,6 +119,7 @@ export class Strata {
   private pool: WorkerPool | null = null;
   private readonly committer: GroupCommitter;
   private readonly compactor: Compactor;
+  private readonly vacuumer: Vacuumer;
 
   private constructor(store: Store, limits: Limits) {
     this.store = store;
@@ -131,6 +134,7 @@ export class Strata {
       },
     });
     this.compactor = new Compactor((name, options) => compact(store, this.log, this.reader, limits, name, options), limits, (m) => process.emitWarning(m, 'StrataWarning'));
+    this.vacuumer = new Vacuumer(() => this.listDatasets(), (name) => this.vacuum(name), (m) => process.emitWarning(m, 'StrataWarning'));
     this.reader = new ChunkReader(store, limits.chunkCacheBytesMax);
     // What an append wrote is what the next queries read (a stream's newest rows): its decoded columns go
     // into the chunk cache as they are, so they are not read and decoded again. The cache's LRU bounds it.
@@ -309,6 +313,19 @@ export class Strata {
     return vacuum(this.store, this.log, name, { retainMs: options.retainMs ?? this.limits.vacuumRetainMs, graceMs: options.graceMs ?? this.limits.vacuumGraceMs });
   }
 
+  /**
+   * Vacuums every dataset each `vacuumEveryMs` from now on (as `strata serve` does), with the
+   * default retention; tagged versions are kept. Stops with close().
+   */
+  startAutoVacuum(): void {
+    this.vacuumer.start(this.limits.vacuumEveryMs);
+  }
+
+  /** What automatic vacuum did since this database was opened. */
+  vacuumTotals(): Readonly<VacuumTotals> {
+    return this.vacuumer.totals;
+  }
+
   /** What background and on-demand compaction did since this database was opened. */
   compactionTotals(): Readonly<CompactionTotals> {
     return this.compactor.totals;
@@ -384,6 +401,7 @@ export class Strata {
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = null;
+    await this.vacuumer.close();
     await this.compactor.close();
     await this.queries.close();
     this.watcher.close();

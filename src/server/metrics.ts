@@ -51,6 +51,14 @@ export class Metrics {
     compaction('bytesOut', 'strata_compaction_bytes_out_total', 'Stored bytes of the chunks compaction wrote');
     compaction('seconds', 'strata_compaction_seconds_total', 'Time spent compacting');
     compaction('failures', 'strata_compaction_failures_total', 'Background compaction runs that failed (retried at the next commit)');
+    const vacuum = (key: keyof ReturnType<Strata['vacuumTotals']>, name: string, help: string): void => {
+      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(db.vacuumTotals()[key]); } });
+    };
+    vacuum('runs', 'strata_vacuum_runs_total', 'Automatic vacuum passes over every dataset');
+    vacuum('segments', 'strata_vacuum_segments_deleted_total', 'Segments automatic vacuum deleted');
+    vacuum('versions', 'strata_vacuum_versions_deleted_total', 'Version records automatic vacuum deleted');
+    vacuum('checkpoints', 'strata_vacuum_checkpoints_deleted_total', 'Checkpoints automatic vacuum deleted');
+    vacuum('failures', 'strata_vacuum_failures_total', 'Datasets an automatic vacuum pass failed on (tried again at the next pass)');
     new Gauge({
       name: 'strata_chunk_cache_bytes', help: 'Bytes of decoded chunk columns held in the cache', registers: [registry],
       collect() { this.set(db.cacheStats().bytes); },

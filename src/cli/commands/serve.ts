@@ -23,6 +23,7 @@ export function serveCommand(): Command {
       const tokens = opts.tokensFile ? await readFile(opts.tokensFile, 'utf8') : process.env.STRATA_TOKENS;
       const db = await Strata.open({ store: storeLocation(cmd) });
       const app = await buildApp(db, { logger: opts.log ?? false, ...(tokens !== undefined ? { tokens } : {}) });
+      db.startAutoVacuum();
       if (!loopback.test(opts.host) && !tokens) process.stderr.write(`warning: listening on ${opts.host} with no authentication: anyone who can reach it can read, write and drop data\n`);
       const address = await app.listen({ host: opts.host, port: parseInteger('--port', opts.port) });
       process.stderr.write(`strata: serving ${db.store.location} on ${address}\n`);
