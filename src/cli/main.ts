@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { isStrataError } from '../core/errors.js';
-import { compactCommand, vacuumCommand } from './commands/maintenance.js';
+import { compactCommand, retentionCommand, vacuumCommand } from './commands/maintenance.js';
 import { datasetCommands } from './commands/datasets.js';
 import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
@@ -20,7 +20,7 @@ export function buildProgram(): Command {
     .option('--store <location>', 'a folder, memory: or cassandra://host/keyspace (default: $STRATA_STORE or ./strata-data)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), compactCommand(), vacuumCommand(), sqlCommand(), tailCommand(), serveCommand()]) {
+  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), compactCommand(), vacuumCommand(), retentionCommand(), sqlCommand(), tailCommand(), serveCommand()]) {
     program.addCommand(c.exitOverride().configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [STRATA_ERR_INVALID_ARGUMENT]: ')) }));
   }
   return program;

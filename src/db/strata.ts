@@ -40,6 +40,7 @@ import type { CompactionTotals } from '../write/compactor.js';
 import { HeadWatcher } from '../versions/watch.js';
 import { listTags, removeTag, taggedVersion } from '../versions/tags.js';
 import { makeTag } from '../write/tag.js';
+import { readRetention, writeRetention } from '../versions/settings.js';
 import type { Tag } from '../versions/tags.js';
 import type { CommitKind, VersionSummary } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
@@ -73,6 +74,9 @@ export interface DatasetInfo {
   pendingCompactionChunks: number;
   createdAt: string;
   updatedAt: string;
+  /** History its vacuums keep, in ms: its own setting, else the default (vacuumRetainMs). */
+  retainMs: number;
+  retention: 'dataset' | 'default';
 }
 
 export type { AppendOptions, AppendResult };
@@ -164,7 +168,7 @@ export class Strata {
   async describe(name: string): Promise<DatasetInfo> {
     validateName('dataset', name);
     const s = await this.log.snapshot(name);
-    const first = await this.log.record(name, 0);
+    const [first, own] = await Promise.all([this.log.record(name, 0), readRetention(this.store, name)]);
     let bytes = 0;
     let mixedChunks = 0;
     const partitions = new Set<string>();
@@ -178,6 +182,7 @@ export class Strata {
       name, version: s.version, schema: s.schema, rows: s.rows, chunks: s.chunks.size, partitions: partitions.size, bytes,
       segments: segments.size, mixedChunks, pendingCompactionChunks: pendingChunks(s),
       createdAt: new Date(first.time).toISOString(), updatedAt: new Date(s.time).toISOString(),
+      retainMs: own ?? this.limits.vacuumRetainMs, retention: own === null ? 'default' : 'dataset',
     };
   }
 
@@ -308,9 +313,18 @@ export class Strata {
    * Deletes what no version within `retainMs` (default vacuumRetainMs) needs: unreferenced segments
    * older than `graceMs` (default vacuumGraceMs), version records and checkpoints before the horizon.
    */
-  vacuum(name: string, options: { retainMs?: number; graceMs?: number } = {}): Promise<VacuumResult> {
+  async vacuum(name: string, options: { retainMs?: number; graceMs?: number } = {}): Promise<VacuumResult> {
     validateName('dataset', name);
-    return vacuum(this.store, this.log, name, { retainMs: options.retainMs ?? this.limits.vacuumRetainMs, graceMs: options.graceMs ?? this.limits.vacuumGraceMs });
+    const retainMs = options.retainMs ?? (await readRetention(this.store, name)) ?? this.limits.vacuumRetainMs;
+    return vacuum(this.store, this.log, name, { retainMs, graceMs: options.graceMs ?? this.limits.vacuumGraceMs });
+  }
+
+  /** Sets how much history the dataset's vacuums keep (ms), or with null goes back to the default (vacuumRetainMs). */
+  async setRetention(name: string, retainMs: number | null): Promise<DatasetInfo> {
+    validateName('dataset', name);
+    await this.log.headVersion(name);
+    await writeRetention(this.store, name, retainMs);
+    return this.describe(name);
   }
 
   /**

@@ -81,6 +81,8 @@ function cliAcceptance(backend: string, storeLocation: (work: string) => string)
       expect(missing.code).not.toBe(0);
       expect(missing.stderr).toContain('STRATA_ERR_TAG_NOT_FOUND');
       expect((await strata('untag', 'weather', 'first-load')).stdout).toMatch(/removed tag first-load \(version 1\)/);
+      expect(await json(strata('retention', 'weather', '30d', '--format', 'json'))).toEqual({ dataset: 'weather', retainMs: 30 * 86_400_000, retention: 'dataset' });
+      expect(await json(strata('retention', 'weather', 'default', '--format', 'json'))).toMatchObject({ retention: 'default' });
       const sql = 'select location, max(temp_max) from weather group by 1 order by 1';
       const ours = await json(strata('sql', sql, '--format', 'json')) as Record<string, unknown>[];
       const ref = await referenceDuckDB();

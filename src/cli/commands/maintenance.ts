@@ -19,9 +19,9 @@ export function compactCommand(): Command {
 }
 
 /** "7d", "12h", "30m", "45s", "500ms" or "0" -> milliseconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, what = '--retain'): number {
   const m = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/.exec(text);
-  if (!m) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `--retain must be a duration like 7d, 12h, 30m, 45s or 0, got ${JSON.stringify(text)}`);
+  if (!m) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `${what} must be a duration like 7d, 12h, 30m, 45s or 0, got ${JSON.stringify(text)}`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
   return Number(m[1]) * unit;
 }
@@ -30,7 +30,7 @@ export function vacuumCommand(): Command {
   return new Command('vacuum')
     .description('delete what no version within the retention needs (unreferenced segments, older version records); time travel before it then fails')
     .argument('<dataset>')
-    .option('--retain <duration>', 'history to keep readable, e.g. 7d, 12h, 0 (default: STRATA_VACUUM_RETAIN_MS, 7 days)')
+    .option('--retain <duration>', "history to keep readable, e.g. 7d, 12h, 0 (default: the dataset's retention, else 7 days)")
     .addOption(formatOption())
     .addHelpText('after', examples('strata vacuum weather', 'strata vacuum events --retain 1d --format json'))
     .action(async (name: string, opts: { retain?: string; format: string }, cmd: Command) => {
@@ -38,6 +38,22 @@ export function vacuumCommand(): Command {
         const r = await db.vacuum(name, opts.retain !== undefined ? { retainMs: parseDuration(opts.retain) } : {});
         if (opts.format === 'json') console.log(JSON.stringify(r));
         else console.log(`vacuumed ${name}: versions from ${r.horizon} kept; deleted ${r.segments} segments, ${r.versions} version records, ${r.checkpoints} checkpoints`);
+      });
+    });
+}
+
+export function retentionCommand(): Command {
+  return new Command('retention')
+    .description("show or set how much history a dataset's vacuums keep (automatic ones in strata serve included); tagged versions are always kept")
+    .argument('<dataset>')
+    .argument('[duration]', "e.g. 30d, 12h, 0, or 'default' for the store-wide setting (vacuumRetainMs, 7 days)")
+    .addOption(formatOption())
+    .addHelpText('after', examples('strata retention events', 'strata retention events 2d', 'strata retention events default'))
+    .action(async (name: string, duration: string | undefined, opts: { format: string }, cmd: Command) => {
+      await withDb(cmd, async (db) => {
+        const info = duration === undefined ? await db.describe(name) : await db.setRetention(name, duration === 'default' ? null : parseDuration(duration, 'the retention'));
+        if (opts.format === 'json') console.log(JSON.stringify({ dataset: name, retainMs: info.retainMs, retention: info.retention }));
+        else console.log(`${name} keeps ${info.retainMs} ms of history (${info.retention === 'dataset' ? 'its own setting' : 'the default'}) and every tagged version`);
       });
     });
 }

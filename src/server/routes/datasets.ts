@@ -75,6 +75,15 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
       return info;
     });
 
+    // How much history the dataset's vacuums keep (null: back to the default).
+    app.put<{ Params: { name: string }; Body: { retainMs: number | null } }>('/datasets/:name/retention', {
+      ...admin,
+      schema: { body: { type: 'object', required: ['retainMs'], additionalProperties: false, properties: { retainMs: { type: ['integer', 'null'], minimum: 0, maximum: Number.MAX_SAFE_INTEGER } } } },
+    }, async (request) => {
+      const info = await db.setRetention(request.params.name, request.body.retainMs);
+      return { retainMs: info.retainMs, retention: info.retention };
+    });
+
     app.get<{ Params: { name: string } }>('/datasets/:name/tags', read, async (request) => db.tags(request.params.name));
 
     app.post<{ Params: { name: string }; Body: { name: string; version?: number } }>('/datasets/:name/tags', {
