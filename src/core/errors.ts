@@ -24,6 +24,7 @@ export const errorCodes = {
   STRATA_ERR_VERSION_VACUUMED: 'The version (or time) asked for is older than what a vacuum kept.',
   STRATA_ERR_TAG_NOT_FOUND: 'The dataset has no tag with this name.',
   STRATA_ERR_TAG_EXISTS: 'The tag already names another version of the dataset.',
+  STRATA_ERR_READER_NOT_FOUND: 'The dataset has no registered change-feed reader with this name.',
   STRATA_ERR_COMMIT_CONFLICT: 'Too many concurrent commits won the race for the next version; retry.',
   STRATA_ERR_CHUNK_CORRUPT: 'A stored chunk failed its checksum or row-count check on read.',
   STRATA_ERR_CHUNK_MISSING: 'A chunk referenced by a committed version is missing from storage.',

@@ -59,6 +59,8 @@ export interface Limits {
   vacuumGraceMs: number;
   /** Milliseconds between automatic vacuums of every dataset in `strata serve` (0: none). */
   vacuumEveryMs: number;
+  /** A change-feed reader silent (no acknowledgement) for longer than this no longer holds back vacuum. */
+  readerHoldMsMax: number;
   /** Batches one group commit takes at most. */
   groupCommitBatchesMax: number;
   /** Times a commit re-reads the head and retries after losing the race. */
@@ -124,6 +126,7 @@ export const defaultLimits: Limits = {
   vacuumRetainMs: 7 * 24 * 3_600_000,
   vacuumGraceMs: 3_600_000,
   vacuumEveryMs: 3_600_000,
+  readerHoldMsMax: 30 * 24 * 3_600_000,
   groupCommitBatchesMax: 256,
   commitRetriesMax: 1_000,
   checkpointEveryVersions: 100,
@@ -145,7 +148,7 @@ export const defaultLimits: Limits = {
 };
 
 /** Limits that may be 0. */
-const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'scanWorkerCacheBytesMax', 'mixedChunkPartitionRowsMax', 'compactionIdleMs', 'vacuumRetainMs', 'vacuumGraceMs', 'vacuumEveryMs']);
+const zeroAllowed = new Set<keyof Limits>(['scanWorkers', 'scanWorkerCacheBytesMax', 'mixedChunkPartitionRowsMax', 'compactionIdleMs', 'vacuumRetainMs', 'vacuumGraceMs', 'vacuumEveryMs', 'readerHoldMsMax']);
 
 /** The environment variable that sets a limit: queryMsMax -> STRATA_QUERY_MS_MAX. */
 export function limitEnvName(key: keyof Limits): string {

@@ -41,6 +41,7 @@ import { HeadWatcher } from '../versions/watch.js';
 import { listTags, removeTag, taggedVersion } from '../versions/tags.js';
 import { makeTag } from '../write/tag.js';
 import { readRetention, writeRetention } from '../versions/settings.js';
+import { deleteReader, listReaders, readReader, validateReader, writeReader } from '../versions/readers.js';
 import type { Tag } from '../versions/tags.js';
 import type { CommitKind, VersionSummary } from '../versions/record.js';
 import type { Snapshot } from '../versions/snapshot.js';
@@ -77,9 +78,22 @@ export interface DatasetInfo {
   /** History its vacuums keep, in ms: its own setting, else the default (vacuumRetainMs). */
   retainMs: number;
   retention: 'dataset' | 'default';
+  /** Registered change-feed readers and their lag. */
+  readers: ReaderInfo[];
 }
 
 export type { AppendOptions, AppendResult };
+
+export interface ReaderInfo {
+  name: string;
+  /** The newest version it acknowledged. */
+  acked: number;
+  /** Versions committed after it. */
+  lag: number;
+  lastAckAt: string;
+  /** Whether it holds back vacuum (false once silent for readerHoldMsMax). */
+  holding: boolean;
+}
 
 export interface WriterInfo {
   writer: string;
@@ -183,6 +197,7 @@ export class Strata {
       segments: segments.size, mixedChunks, pendingCompactionChunks: pendingChunks(s),
       createdAt: new Date(first.time).toISOString(), updatedAt: new Date(s.time).toISOString(),
       retainMs: own ?? this.limits.vacuumRetainMs, retention: own === null ? 'default' : 'dataset',
+      readers: await this.readers(name),
     };
   }
 
@@ -316,7 +331,66 @@ export class Strata {
   async vacuum(name: string, options: { retainMs?: number; graceMs?: number } = {}): Promise<VacuumResult> {
     validateName('dataset', name);
     const retainMs = options.retainMs ?? (await readRetention(this.store, name)) ?? this.limits.vacuumRetainMs;
-    return vacuum(this.store, this.log, name, { retainMs, graceMs: options.graceMs ?? this.limits.vacuumGraceMs });
+    // Registered readers hold back the horizon to what they acknowledged, unless silent past readerHoldMsMax.
+    const holding = (await this.readers(name)).filter((r) => r.holding);
+    const holdAt = holding.length > 0 ? Math.min(...holding.map((r) => r.acked)) : undefined;
+    return vacuum(this.store, this.log, name, { retainMs, graceMs: options.graceMs ?? this.limits.vacuumGraceMs, ...(holdAt !== undefined ? { holdAt } : {}) });
+  }
+
+  /** The dataset's registered change-feed readers: what each acknowledged, how far behind the head, whether it holds back vacuum. */
+  async readers(name: string): Promise<ReaderInfo[]> {
+    validateName('dataset', name);
+    const head = await this.log.headVersion(name);
+    const now = Date.now();
+    return (await listReaders(this.store, name)).map((c) => ({
+      name: c.name, acked: c.acked, lag: Math.max(0, head - c.acked), lastAckAt: new Date(c.time).toISOString(),
+      holding: this.limits.readerHoldMsMax > 0 && now - c.time <= this.limits.readerHoldMsMax,
+    }));
+  }
+
+  /**
+   * Where a reader's feed starts: after what it acknowledged, or (a new
+   * reader, registered now) at `from`, else after the head. `behind` names
+   * the versions it can no longer get (vacuumed while it was away); the
+   * feed then starts after the horizon.
+   */
+  async openReader(name: string, reader: string, from?: number): Promise<{ next: number; behind: { from: number; to: number } | null }> {
+    validateName('dataset', name);
+    validateReader(reader, name);
+    const head = await this.log.headVersion(name);
+    let cursor = await readReader(this.store, name, reader);
+    if (!cursor) {
+      cursor = { name: reader, acked: Math.min(from ?? head + 1, head + 1) - 1, time: Date.now() };
+      await writeReader(this.store, name, cursor);
+    }
+    const next = cursor.acked + 1;
+    const horizon = await this.log.horizon(name);
+    // The horizon's own record is gone too (it lives on as a checkpoint): it cannot be sent as a change.
+    if (horizon > 1 && next <= horizon) return { next: horizon + 1, behind: { from: next, to: horizon } };
+    return { next, behind: null };
+  }
+
+  /** A reader acknowledges it processed everything up to `version` (acknowledgements only move forward). */
+  async ackReader(name: string, reader: string, version: number): Promise<ReaderInfo> {
+    validateName('dataset', name);
+    validateReader(reader, name);
+    const head = await this.log.headVersion(name);
+    if (!Number.isSafeInteger(version) || version < 0 || version > head) {
+      throw new StrataError('STRATA_ERR_VERSION_NOT_FOUND', `${name} has versions 0 to ${head}; cannot acknowledge ${String(version)}`, { dataset: name, version });
+    }
+    const cursor = await readReader(this.store, name, reader);
+    if (!cursor) throw new StrataError('STRATA_ERR_READER_NOT_FOUND', `${name} has no reader ${reader}; open its feed with ?reader=${reader} first`, { dataset: name, reader });
+    await writeReader(this.store, name, { name: reader, acked: Math.max(cursor.acked, version), time: Date.now() });
+    return (await this.readers(name)).find((r) => r.name === reader)!;
+  }
+
+  /** Forgets a reader: it no longer holds back vacuum. */
+  async dropReader(name: string, reader: string): Promise<void> {
+    validateName('dataset', name);
+    validateReader(reader, name);
+    await this.log.headVersion(name);
+    if (!(await readReader(this.store, name, reader))) throw new StrataError('STRATA_ERR_READER_NOT_FOUND', `${name} has no reader ${reader}`, { dataset: name, reader });
+    await deleteReader(this.store, name, reader);
   }
 
   /** Sets how much history the dataset's vacuums keep (ms), or with null goes back to the default (vacuumRetainMs). */

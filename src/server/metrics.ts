@@ -51,6 +51,15 @@ export class Metrics {
     compaction('bytesOut', 'strata_compaction_bytes_out_total', 'Stored bytes of the chunks compaction wrote');
     compaction('seconds', 'strata_compaction_seconds_total', 'Time spent compacting');
     compaction('failures', 'strata_compaction_failures_total', 'Background compaction runs that failed (retried at the next commit)');
+    new Gauge({
+      name: 'strata_reader_lag_versions', help: 'Versions committed after what each registered change-feed reader acknowledged', labelNames: ['dataset', 'reader'], registers: [registry],
+      async collect() {
+        this.reset();
+        for (const dataset of await db.listDatasets()) {
+          for (const r of await db.readers(dataset).catch(() => [])) this.set({ dataset, reader: r.name }, r.lag);
+        }
+      },
+    });
     const vacuum = (key: keyof ReturnType<Strata['vacuumTotals']>, name: string, help: string): void => {
       new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(db.vacuumTotals()[key]); } });
     };

@@ -25,7 +25,7 @@ export interface ChunkAddress {
   readonly bucket?: number;
 }
 
-export const objectKinds = ['segment', 'checkpoint', 'tag', 'horizon', 'setting'] as const;
+export const objectKinds = ['segment', 'checkpoint', 'tag', 'horizon', 'setting', 'reader'] as const;
 export type ObjectKind = (typeof objectKinds)[number];
 
 export interface ByteRange {
@@ -76,9 +76,9 @@ export interface Store {
   /**
    * Writes an object whole and durably before returning: a segment (the
    * chunk columns of one commit), a checkpoint (a snapshot), a tag (a name
-   * for a version), a horizon marker (where a vacuum keeps history from) or
-   * a setting (a dataset's retention); tags, markers and settings are the
-   * kinds written again under one name.
+   * for a version), a horizon marker (where a vacuum keeps history from), a
+   * setting (a dataset's retention) or a reader's cursor; all but segments
+   * and checkpoints may be written again under one name.
    * Names are 8 to 64 lowercase hex digits. Writing a name again with the
    * same bytes is harmless; a reader never sees part of an object.
    */

@@ -253,7 +253,9 @@ export class VersionLog {
   /** Versions before the horizon kept as checkpoints of their own (tagged when the vacuum ran). */
   async keptBeforeHorizon(dataset: string, horizon?: number): Promise<number[]> {
     horizon ??= await this.horizon(dataset);
-    return (await this.checkpoints(dataset)).filter((v) => v > 0 && v < horizon);
+    // Listed afresh: another process's vacuum may have removed checkpoints this one has cached.
+    const listed = (await this.store.listObjects(dataset, 'checkpoint')).map(Number).filter(Number.isSafeInteger);
+    return listed.filter((v) => v > 0 && v < horizon!).sort((a, b) => a - b);
   }
 
   async vacuumedError(dataset: string, version: number, horizon?: number): Promise<StrataError> {

@@ -37,6 +37,8 @@ export interface VacuumOptions {
   retainMs: number;
   /** Unreferenced segments younger than this are left (they may belong to a commit in flight). */
   graceMs: number;
+  /** The oldest version a registered change-feed reader acknowledged: the horizon goes no further (its later records stay). */
+  holdAt?: number;
 }
 
 export interface VacuumResult {
@@ -56,6 +58,7 @@ export async function vacuum(store: Store, log: VersionLog, dataset: string, opt
   if (options.retainMs > 0) {
     try { horizon = Math.max(kept, await log.versionAt(dataset, now - options.retainMs)); } catch { horizon = kept; }
   }
+  if (options.holdAt !== undefined) horizon = Math.min(horizon, options.holdAt);
   horizon = Math.max(horizon, kept);
   if (head === 0) return { horizon: kept, segments: 0, versions: 0, checkpoints: 0 };
   const moves = horizon > kept;

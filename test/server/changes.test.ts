@@ -79,3 +79,55 @@ describe('change feed', () => {
     expect((await fetch(`${base}/datasets/nope/changes`)).status).toBe(404);
   });
 });
+
+describe('registered change-feed readers', () => {
+  let db: Strata;
+  let app: FastifyInstance;
+  let base: string;
+
+  beforeAll(async () => {
+    db = await Strata.open({ store: 'memory:', limits: { compactionIdleMs: 0 } });
+    await db.createDataset('r', { columns: parseColumns('v:int32') });
+    for (let i = 1; i <= 5; i++) await db.ingest('r', `v\n${i}\n`, 'csv');
+    app = await buildApp(db);
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => { await app.close(); await db.close(); });
+
+  const ack = (reader: string, version: number) => app.inject({ method: 'POST', url: `/datasets/r/readers/${reader}/ack`, payload: { version } });
+
+  it('resume after what they acknowledged, hold back vacuum, show their lag, and are told when they fell behind', async () => {
+    // Registered by opening the feed; it starts where asked.
+    expect((await readEvents(await fetch(`${base}/datasets/r/changes?reader=etl&from=1`), 5)).map((e) => e.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect((await ack('etl', 3)).json()).toMatchObject({ name: 'etl', acked: 3, lag: 2, holding: true });
+    // Acknowledgements only move forward; unknown readers and versions are refused.
+    expect((await ack('etl', 1)).json()).toMatchObject({ acked: 3 });
+    expect((await ack('nobody', 1)).json().error.code).toBe('STRATA_ERR_READER_NOT_FOUND');
+    expect((await ack('etl', 99)).json().error.code).toBe('STRATA_ERR_VERSION_NOT_FOUND');
+
+    // Vacuum keeps what etl has not acknowledged, even with no retention.
+    await db.vacuum('r', { retainMs: 0, graceMs: 0 });
+    expect((await db.versions('r')).map((v) => v.version)).toEqual([0, 3, 4, 5]);
+    // Reopened without `from`, the feed resumes after version 3.
+    expect((await readEvents(await fetch(`${base}/datasets/r/changes?reader=etl`), 2)).map((e) => [e.event, e.id])).toEqual([['version', '4'], ['version', '5']]);
+    expect((await app.inject({ url: '/datasets/r/readers' })).json()).toEqual([expect.objectContaining({ name: 'etl', acked: 3, lag: 2 })]);
+    expect((await app.inject({ url: '/datasets/r' })).json().readers).toEqual([expect.objectContaining({ name: 'etl', lag: 2 })]);
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(/^strata_reader_lag_versions\{dataset="r",reader="etl"\} 2$/m);
+
+    // Silent past readerHoldMsMax, a reader no longer holds vacuum; its feed names the versions it missed.
+    const impatient = await Strata.open({ store: db.store, limits: { readerHoldMsMax: 1, compactionIdleMs: 0 } });
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await impatient.readers('r'))[0]).toMatchObject({ holding: false });
+    await impatient.vacuum('r', { retainMs: 0, graceMs: 0 });
+    expect((await db.versions('r')).map((v) => v.version)).toEqual([0, 5]);
+    await db.ingest('r', 'v\n6\n', 'csv');
+    const events = await readEvents(await fetch(`${base}/datasets/r/changes?reader=etl`), 2);
+    expect(events[0]).toMatchObject({ event: 'behind', data: { reader: 'etl', missed: { from: 4, to: 5 }, resumeAt: 6 } });
+    expect([events[1]!.event, events[1]!.id]).toEqual(['version', '6']);
+
+    // Dropped, it holds nothing.
+    expect((await app.inject({ method: 'DELETE', url: '/datasets/r/readers/etl' })).statusCode).toBe(204);
+    expect((await app.inject({ url: '/datasets/r/readers' })).json()).toEqual([]);
+    expect((await app.inject({ method: 'DELETE', url: '/datasets/r/readers/etl' })).statusCode).toBe(404);
+  });
+});

@@ -23,6 +23,8 @@ function printInfo(format: string, info: DatasetInfo, explain = false): void {
     ['chunk rows', s.chunkRows],
     ['created', info.createdAt],
     ['updated', info.updatedAt],
+    ['retention', `${info.retainMs} ms (${info.retention === 'dataset' ? 'its own' : 'default'})`],
+    ...info.readers.map((r): [string, unknown] => [`reader ${r.name}`, `acked ${r.acked}, ${r.lag} behind${r.holding ? '' : ', not holding vacuum (silent too long)'}`]),
     ...s.columns.map((c, i): [string, unknown] => [`column ${i + 1}`, `${c.name} ${c.type}`]),
     ...(explain ? [['kernels', describeKernels(k)] as [string, unknown]] : []),
   ];

@@ -84,6 +84,19 @@ export function datasetRoutes(db: Strata): FastifyPluginAsync {
       return { retainMs: info.retainMs, retention: info.retention };
     });
 
+    app.get<{ Params: { name: string } }>('/datasets/:name/readers', read, async (request) => db.readers(request.params.name));
+
+    // A change-feed reader acknowledges what it processed (its own progress: the read role may).
+    app.post<{ Params: { name: string; reader: string }; Body: { version: number } }>('/datasets/:name/readers/:reader/ack', {
+      ...read,
+      schema: { body: { type: 'object', required: ['version'], additionalProperties: false, properties: { version: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } } } },
+    }, async (request) => db.ackReader(request.params.name, request.params.reader, request.body.version));
+
+    app.delete<{ Params: { name: string; reader: string } }>('/datasets/:name/readers/:reader', { ...admin, schema: { response: { 204: { description: 'Removed', type: 'null' } } } }, async (request, reply) => {
+      await db.dropReader(request.params.name, request.params.reader);
+      return reply.status(204).send();
+    });
+
     app.get<{ Params: { name: string } }>('/datasets/:name/tags', read, async (request) => db.tags(request.params.name));
 
     app.post<{ Params: { name: string }; Body: { name: string; version?: number } }>('/datasets/:name/tags', {
