@@ -6,9 +6,9 @@
  * opens with a `behind` event naming the versions it can no longer get.
  * One object per reader in the store (named by the SHA-256 of its name).
  */
-import { createHash } from 'node:crypto';
 import { StrataError } from '../core/errors.js';
 import type { Store } from '../storage/store.js';
+import { namedObjects } from './named-objects.js';
 
 export interface ReaderCursor {
   name: string;
@@ -28,32 +28,15 @@ export function validateReader(name: string, dataset: string): string {
   return name;
 }
 
-const objectName = (name: string): string => createHash('sha256').update(name).digest('hex');
-
-function decode(bytes: Uint8Array, dataset: string): ReaderCursor {
-  let c: ReaderCursor | null = null;
-  try { c = JSON.parse(Buffer.from(bytes).toString('utf8')) as ReaderCursor; } catch { /* reported below */ }
+const cursors = namedObjects<ReaderCursor>('reader', (json, dataset) => {
+  const c = json as Partial<ReaderCursor> | null;
   if (!c || typeof c.name !== 'string' || !Number.isSafeInteger(c.acked) || !Number.isFinite(c.time)) {
     throw new StrataError('STRATA_ERR_VERSION_CORRUPT', `a reader cursor of ${dataset} is damaged`, { dataset });
   }
-  return { name: c.name, acked: c.acked, time: c.time };
-}
+  return { name: c.name, acked: c.acked!, time: c.time! };
+});
 
-export async function readReader(store: Store, dataset: string, name: string): Promise<ReaderCursor | undefined> {
-  const bytes = await store.readObject(dataset, 'reader', objectName(name));
-  return bytes ? decode(bytes[0]!, dataset) : undefined;
-}
-
-export async function listReaders(store: Store, dataset: string): Promise<ReaderCursor[]> {
-  const names = await store.listObjects(dataset, 'reader');
-  const all = await Promise.all(names.map(async (n) => { const b = await store.readObject(dataset, 'reader', n); return b ? decode(b[0]!, dataset) : undefined; }));
-  return all.filter((c): c is ReaderCursor => c !== undefined).sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-
-export function writeReader(store: Store, dataset: string, c: ReaderCursor): Promise<void> {
-  return store.putObject(dataset, 'reader', objectName(c.name), Buffer.from(JSON.stringify(c)));
-}
-
-export function deleteReader(store: Store, dataset: string, name: string): Promise<void> {
-  return store.deleteObjects(dataset, 'reader', [objectName(name)]);
-}
+export const readReader = (store: Store, dataset: string, name: string): Promise<ReaderCursor | undefined> => cursors.read(store, dataset, name);
+export const listReaders = (store: Store, dataset: string): Promise<ReaderCursor[]> => cursors.list(store, dataset);
+export const writeReader = (store: Store, dataset: string, c: ReaderCursor): Promise<void> => cursors.write(store, dataset, c);
+export const deleteReader = (store: Store, dataset: string, name: string): Promise<void> => cursors.remove(store, dataset, name);

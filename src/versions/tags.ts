@@ -5,9 +5,9 @@
  * or removing one leaves the history as it is. Vacuum keeps every tagged
  * version readable (write/vacuum.ts).
  */
-import { createHash } from 'node:crypto';
 import { StrataError } from '../core/errors.js';
 import type { Store } from '../storage/store.js';
+import { namedObjects } from './named-objects.js';
 
 export interface Tag {
   name: string;
@@ -26,39 +26,23 @@ export function validateTag(name: string, dataset: string): string {
   return name;
 }
 
-const objectName = (name: string): string => createHash('sha256').update(name).digest('hex');
-
-function decodeTag(bytes: Uint8Array, dataset: string): Tag {
-  let t: Tag | null = null;
-  try { t = JSON.parse(Buffer.from(bytes).toString('utf8')) as Tag; } catch { /* reported below */ }
+const tags = namedObjects<Tag>('tag', (json, dataset) => {
+  const t = json as Partial<Tag> | null;
   if (!t || typeof t.name !== 'string' || !Number.isSafeInteger(t.version) || !Number.isFinite(t.time)) {
     throw new StrataError('STRATA_ERR_VERSION_CORRUPT', `a tag of ${dataset} does not hold a tag`, { dataset });
   }
-  return { name: t.name, version: t.version, time: t.time };
-}
+  return { name: t.name, version: t.version!, time: t.time! };
+});
 
-export async function readTag(store: Store, dataset: string, name: string): Promise<Tag | undefined> {
-  const bytes = await store.readObject(dataset, 'tag', objectName(name));
-  return bytes ? decodeTag(bytes[0]!, dataset) : undefined;
-}
+export const readTag = (store: Store, dataset: string, name: string): Promise<Tag | undefined> => tags.read(store, dataset, name);
 
 /** Every tag of a dataset, by version then name. */
 export async function listTags(store: Store, dataset: string): Promise<Tag[]> {
-  const names = await store.listObjects(dataset, 'tag');
-  const tags = await Promise.all(names.map(async (n) => {
-    const bytes = await store.readObject(dataset, 'tag', n);
-    return bytes ? decodeTag(bytes[0]!, dataset) : undefined;
-  }));
-  return tags.filter((t): t is Tag => t !== undefined).sort((a, b) => a.version - b.version || (a.name < b.name ? -1 : 1));
+  return (await tags.list(store, dataset)).sort((a, b) => a.version - b.version);
 }
 
-export function writeTag(store: Store, dataset: string, tag: Tag): Promise<void> {
-  return store.putObject(dataset, 'tag', objectName(tag.name), Buffer.from(JSON.stringify(tag)));
-}
-
-export function deleteTag(store: Store, dataset: string, name: string): Promise<void> {
-  return store.deleteObjects(dataset, 'tag', [objectName(name)]);
-}
+export const writeTag = (store: Store, dataset: string, tag: Tag): Promise<void> => tags.write(store, dataset, tag);
+export const deleteTag = (store: Store, dataset: string, name: string): Promise<void> => tags.remove(store, dataset, name);
 
 export async function removeTag(store: Store, dataset: string, name: string): Promise<Tag> {
   validateTag(name, dataset);
