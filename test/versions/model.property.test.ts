@@ -1,8 +1,10 @@
 /**
  * Model-based property test of the version semantics: random command
  * sequences run against a real Strata on `memory:` and against a tiny pure
- * model of DESIGN.md semantics 2, 5 and 6; after every command the result,
- * the rows and the writer positions must agree.
+ * model of DESIGN.md semantics 2, 5 and 6 and of the lifecycle (tags,
+ * compaction, vacuum keeping no history but tagged versions); after every
+ * command the result, the rows and the writer positions must agree, and at
+ * the end every kept version and tag reads as the model says.
  *
  * The model keeps, per version, the rows, the columns, each writer's
  * highest seq and every (writer, seq) committed in that version's history
@@ -38,7 +40,11 @@ type Command =
   | { t: 'resend'; pick: number }
   | { t: 'resendDifferent'; pick: number; rows: RowSeed[] }
   | { t: 'rollback'; pick: number }
-  | { t: 'addColumn'; column: number };
+  | { t: 'addColumn'; column: number }
+  | { t: 'compact' }
+  | { t: 'tag'; pick: number; name: number }
+  | { t: 'untag'; name: number }
+  | { t: 'vacuum' };
 
 const rowSeed = fc.array(fc.option(fc.integer({ min: -3, max: 3 }), { nil: null }), { minLength: 5, maxLength: 5 });
 const rows = (minLength = 0) => fc.array(rowSeed, { minLength, maxLength: 4 });
@@ -51,6 +57,10 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('resendDifferent' as const), pick: fc.nat(), rows: rows(1) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rollback' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('addColumn' as const), column: fc.nat(extraColumns.length - 1) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('compact' as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('tag' as const), pick: fc.nat(), name: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('untag' as const), name: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('vacuum' as const) }) },
 );
 
 // ---- the model ---------------------------------------------------------------
@@ -73,6 +83,46 @@ const baseColumns = ['id', 'p', 'v'];
 
 class Model {
   readonly versions: ModelVersion[] = [{ rows: [], columns: [...baseColumns], writers: new Map(), held: new Map() }];
+  /** Tag name -> version. */
+  readonly tags = new Map<string, number>();
+  /** Versions after 0 before this one were vacuumed, but tagged ones. */
+  horizon = 1;
+  private readonly keptIslands = new Set<number>();
+
+  /** Whether version v can still be read. */
+  kept(v: number): boolean {
+    return v === 0 || v >= this.horizon || this.keptIslands.has(v);
+  }
+
+  /** A vacuum keeping no history: the horizon moves to the head; tagged versions stay, untagged islands go. */
+  vacuum(): void {
+    const head = this.versions.length - 1;
+    if (head === 0) return;
+    const tagged = new Set(this.tags.values());
+    for (const v of [...this.keptIslands]) if (!tagged.has(v)) this.keptIslands.delete(v);
+    for (const v of tagged) if (v > 0 && v < head && this.kept(v)) this.keptIslands.add(v);
+    this.horizon = Math.max(this.horizon, head);
+  }
+
+  tag(name: string, v: number): Outcome {
+    if (!this.kept(v)) return { error: 'STRATA_ERR_VERSION_VACUUMED' };
+    const t = this.tags.get(name);
+    if (t !== undefined && t !== v) return { error: 'STRATA_ERR_TAG_EXISTS' };
+    this.tags.set(name, v);
+    return { version: v };
+  }
+
+  untag(name: string): Outcome {
+    const t = this.tags.get(name);
+    if (t === undefined) return { error: 'STRATA_ERR_TAG_NOT_FOUND' };
+    this.tags.delete(name);
+    return { version: t };
+  }
+
+  /** A compaction that committed: a new version with the head's rows, schema and writers. */
+  compacted(): Outcome {
+    return this.commit({ ...this.head });
+  }
 
   get head(): ModelVersion { return this.versions[this.versions.length - 1]!; }
 
@@ -108,6 +158,7 @@ class Model {
   }
 
   rollback(to: number): Outcome {
+    if (!this.kept(to)) return { error: 'STRATA_ERR_VERSION_VACUUMED' };
     return this.commit({ ...this.versions[to]! });
   }
 
@@ -137,6 +188,8 @@ function rowKey(r: Row, columns: string[]): string {
 }
 
 interface Sent { writer?: string; seq?: number; text: string; rows: Row[] }
+
+const asError = (e: unknown): Outcome => { if (isStrataError(e)) return { error: e.code }; throw e; };
 
 /** Runs one command on both sides; returns a description for failure messages. */
 async function step(db: Strata, ds: string, model: Model, sent: Sent[], nextId: { n: number }, cmd: Command): Promise<string> {
@@ -189,7 +242,34 @@ async function step(db: Strata, ds: string, model: Model, sent: Sent[], nextId: 
     case 'rollback': {
       const to = cmd.pick % model.versions.length;
       what = `rollback to ${to}`;
-      outcomes = [await db.rollback(ds, to), model.rollback(to)];
+      outcomes = [await db.rollback(ds, to).then((r): Outcome => r, asError), model.rollback(to)];
+      break;
+    }
+    case 'compact': {
+      what = 'compact';
+      const r = await db.compact(ds);
+      // Whether there is anything to compact is the store's business; a committed compaction is a version equal to the head.
+      outcomes = r.version === null ? [{ version: -1 }, { version: -1 }] : [{ version: r.version }, model.compacted()];
+      break;
+    }
+    case 'tag': {
+      const v = cmd.pick % model.versions.length;
+      const name = `t${cmd.name}`;
+      what = `tag ${name} at ${v}`;
+      outcomes = [await db.tag(ds, name, v).then((t): Outcome => ({ version: t.version }), asError), model.tag(name, v)];
+      break;
+    }
+    case 'untag': {
+      const name = `t${cmd.name}`;
+      what = `untag ${name}`;
+      outcomes = [await db.untag(ds, name).then((t): Outcome => ({ version: t.version }), asError), model.untag(name)];
+      break;
+    }
+    case 'vacuum': {
+      what = 'vacuum keeping no history';
+      await db.vacuum(ds, { retainMs: 0, graceMs: 0 });
+      model.vacuum();
+      outcomes = [{ version: -1 }, { version: -1 }];
       break;
     }
     case 'addColumn': {
@@ -225,7 +305,7 @@ describe('versions against a model', () => {
   beforeAll(async () => { db = await Strata.open({ store: 'memory:' }); });
   afterAll(async () => { await db.close(); });
 
-  it('random appends, re-sends, rollbacks and added columns agree with the model', async () => {
+  it('random appends, re-sends, rollbacks, added columns, compactions, tags and vacuums agree with the model', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(commandArb, { minLength: 1, maxLength: 15 }), async (commands) => {
         // A fresh dataset per run (and per shrink step) on one database keeps runs cheap.
@@ -241,10 +321,14 @@ describe('versions against a model', () => {
           const what = await step(db, ds, model, sent, nextId, cmd);
           await compareHead(db, ds, model, `command ${i + 1}: ${what}`);
         }
-        // Time travel: every version still reads as the model says it was.
+        // Time travel: every kept version (tagged ones by their tags too) reads as the model says it was; the rest are refused as vacuumed.
         for (const [v, mv] of model.versions.entries()) {
-          const r = await db.sql(`select count(*) from ${ds} AT (VERSION => ${v})`);
-          expect(r.rows[0]![0], `rows at version ${v}`).toBe(mv.rows.length);
+          const r = db.sql(`select count(*) from ${ds} AT (VERSION => ${v})`);
+          if (model.kept(v)) expect((await r).rows[0]![0], `rows at version ${v}`).toBe(mv.rows.length);
+          else await expect(r, `version ${v} vacuumed`).rejects.toMatchObject({ code: 'STRATA_ERR_VERSION_VACUUMED' });
+        }
+        for (const [name, v] of model.tags) {
+          expect((await db.sql(`select count(*) from ${ds} AT (VERSION => '${name}')`)).rows[0]![0], `rows at tag ${name}`).toBe(model.versions[v]!.rows.length);
         }
         await db.drop(ds);
       }),
