@@ -39,9 +39,11 @@ export class Metrics {
       name: 'strata_scan_workers_busy', help: 'Scan worker threads decoding or aggregating right now', registers: [registry],
       collect() { this.set(db.scanWorkersBusy()); },
     });
-    const compaction = (key: keyof ReturnType<Strata['compactionTotals']>, name: string, help: string): void => {
-      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(db.compactionTotals()[key]); } });
+    /** Counters read at scrape time from a totals object the database keeps. */
+    const totalsCounter = <T extends object>(totals: () => Readonly<T>) => (key: keyof T, name: string, help: string): void => {
+      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(totals()[key] as number); } });
     };
+    const compaction = totalsCounter(() => db.compactionTotals());
     compaction('runs', 'strata_compaction_runs_total', 'Compaction runs (background and on demand), with or without work');
     compaction('commits', 'strata_compactions_total', 'Compactions committed as new versions');
     compaction('chunksIn', 'strata_compaction_chunks_in_total', 'Chunks compaction rewrote');
@@ -60,9 +62,7 @@ export class Metrics {
         }
       },
     });
-    const vacuum = (key: keyof ReturnType<Strata['vacuumTotals']>, name: string, help: string): void => {
-      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(db.vacuumTotals()[key]); } });
-    };
+    const vacuum = totalsCounter(() => db.vacuumTotals());
     vacuum('runs', 'strata_vacuum_runs_total', 'Automatic vacuum passes over every dataset');
     vacuum('segments', 'strata_vacuum_segments_deleted_total', 'Segments automatic vacuum deleted');
     vacuum('versions', 'strata_vacuum_versions_deleted_total', 'Version records automatic vacuum deleted');
