@@ -1,5 +1,7 @@
 export { Strata } from './db/strata.js';
 export type { AppendOptions, AppendResult, CreateDatasetInput, DatasetInfo, StrataOptions, VersionInfo } from './db/strata.js';
+export type { DeleteOptions, DeleteResult } from './write/delete.js';
+export type { RevertResult } from './write/revert.js';
 export { StrataError, errorCodes, isStrataError } from './core/errors.js';
 export type { ErrorCode, ErrorDetails } from './core/errors.js';
 export { defaultLimits, limitEnvName, resolveLimits } from './core/limits.js';

@@ -13,6 +13,8 @@ import { bitmapFromNullFlags, nullCount } from './column.js';
 import { encodeColumn } from './codec.js';
 import type { ColumnStats } from './stats.js';
 import { columnStats } from './stats.js';
+import type { RowIds } from './row-ids.js';
+import { encodeRuns, idRuns, takeIds } from './row-ids.js';
 
 export type KeyValue = string | number | boolean | null;
 
@@ -46,6 +48,33 @@ export interface ChunkRef {
   mixed?: true;
   /** The columns holding at least one value; any other column of the schema reads as NULL. */
   columns: Record<string, ColumnMeta>;
+  /**
+   * A deletion vector: the stored rows this ref hides (see mask.ts). `rows`
+   * counts the rows it shows; column `nulls` count them too, min and max
+   * still bound the stored rows, and every stored column stays listed.
+   */
+  mask?: StoredMask;
+  /** The chunk whose stored rows a masked ref shows (its own id when absent). */
+  base?: string;
+  /**
+   * Row identity (see row-ids.ts): stored row i is row `first + i` of the
+   * version `origin` that appended it; a chunk compaction wrote from
+   * several runs keeps them in `idRuns`, in its segment.
+   */
+  origin?: number;
+  first?: number;
+  idRuns?: { offset: number; bytes: number; crc: number };
+}
+
+/** Where a mask's bitmap is stored, and how many stored rows it covers. */
+export interface StoredMask {
+  segment: string;
+  offset: number;
+  bytes: number;
+  crc: number;
+  stored: number;
+  /** NULLs per column over all stored rows (the unmasked chunk's counts), so any later mask's counts can be made exact. */
+  nulls: Record<string, number>;
 }
 
 export interface EncodedChunk {
@@ -55,6 +84,8 @@ export interface EncodedChunk {
   contentHash: string;
   /** The stored columns as a reader decodes them (a cache may keep them once the chunk is committed). */
   values: Map<string, ColumnValues>;
+  /** Row identity runs, when the rows come from more than one run (written after the columns). */
+  idRuns?: Uint8Array;
 }
 
 export function checksum(bytes: Uint8Array): number {
@@ -194,6 +225,8 @@ export interface ChunkingOptions {
    * instead of chunks of their own (0: every partition gets its own).
    */
   mixedBelowRows: number;
+  /** The ids of the batch's rows (compaction), carried to the chunks; appends get theirs when they commit. */
+  ids?: RowIds;
 }
 
 /**
@@ -218,6 +251,10 @@ export function* chunkPieces(batch: Batch, schema: DatasetSchema, options: Chunk
       // The position keeps two chunks of equal content in one commit apart.
       const chunk = encodeChunk(cols, pid, key, `${options.salt}\0${n++}`, options.statsStringBytesMax);
       if (mixed) chunk.ref.mixed = true;
+      if (options.ids) {
+        const runs = idRuns(takeIds(options.ids, slice));
+        if (runs.length === 3) { chunk.ref.origin = runs[0]!; chunk.ref.first = runs[1]!; } else chunk.idRuns = encodeRuns(runs);
+      }
       yield chunk;
     }
   }

@@ -86,3 +86,30 @@ export function columnBytes(c: ColumnValues): number {
   }
   return c.values.byteLength + v;
 }
+
+/** The given rows of a column, in the order given (a new column). */
+export function takeRows(c: ColumnValues, rows: Uint32Array): ColumnValues {
+  const n = rows.length;
+  let valid: Uint8Array | null = null;
+  if (c.valid !== null) {
+    valid = new Uint8Array(Math.ceil(n / 8));
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!;
+      if (((c.valid[r >>> 3]! >>> (r & 7)) & 1) === 1) valid[i >>> 3]! |= 1 << (i & 7);
+      else any = true;
+    }
+    if (!any) valid = null;
+  }
+  switch (c.type) {
+    case 'string': {
+      const codes = new Int32Array(n);
+      for (let i = 0; i < n; i++) codes[i] = c.codes[rows[i]!]!;
+      return { type: 'string', length: n, codes, dict: c.dict, valid };
+    }
+    case 'float64': case 'timestamp': { const v = new Float64Array(n); for (let i = 0; i < n; i++) v[i] = c.values[rows[i]!]!; return { type: c.type, length: n, values: v, valid }; }
+    case 'int32': { const v = new Int32Array(n); for (let i = 0; i < n; i++) v[i] = c.values[rows[i]!]!; return { type: 'int32', length: n, values: v, valid }; }
+    case 'int64': { const v = new BigInt64Array(n); for (let i = 0; i < n; i++) v[i] = c.values[rows[i]!]!; return { type: 'int64', length: n, values: v, valid }; }
+    case 'bool': { const v = new Uint8Array(n); for (let i = 0; i < n; i++) v[i] = c.values[rows[i]!]!; return { type: 'bool', length: n, values: v, valid }; }
+  }
+}

@@ -29,6 +29,12 @@ import type { AppendOptions } from '../write/append.js';
 import { GroupCommitter } from '../write/group-commit.js';
 import type { AppendResult } from '../write/group-commit.js';
 import { rollback } from '../write/rollback.js';
+import { deleteRows } from '../write/delete.js';
+import { revertVersion } from '../write/revert.js';
+import type { RevertResult } from '../write/revert.js';
+import type { DeleteContext, DeleteOptions, DeleteResult, RowMatcher } from '../write/delete.js';
+import { matchChunkRows } from '../engine/row-match.js';
+import { matchWithDuckDB, parseDeletePredicate } from '../sql/delete-predicate.js';
 import { compact, pendingChunks } from '../write/compaction.js';
 import type { CompactionResult } from '../write/compaction.js';
 import { Compactor } from '../write/compactor.js';
@@ -293,6 +299,32 @@ export class Strata {
     return rollback(this.log, name, to);
   }
 
+  /**
+   * Deletes the rows a predicate (DuckDB's dialect, over the dataset's own
+   * columns) matches at the head, as a new version; earlier versions still
+   * read them. Idempotent with (writer, seq).
+   */
+  async delete(name: string, where: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+    validateName('dataset', name);
+    const source = this.scanSource();
+    const p = await parseDeletePredicate(this.queries, source, await this.log.snapshot(name), where);
+    const match: RowMatcher = (s) => (p.exact ? matchChunkRows(this.reader, s, p.predicates) : matchWithDuckDB(this.queries, source, s, p));
+    return deleteRows(this.writeContext(), name, where, p.columns, match, options);
+  }
+
+  /**
+   * A new version that withdraws exactly what version `version` did and
+   * keeps every later version (see write/revert.ts for the rules).
+   */
+  revert(name: string, version: number): Promise<RevertResult> {
+    validateName('dataset', name);
+    return revertVersion(this.writeContext(), name, version);
+  }
+
+  private writeContext(): DeleteContext {
+    return { store: this.store, log: this.log, reader: this.reader, limits: this.limits };
+  }
+
   /** Names a version (the head when omitted); a tagged version is never vacuumed. */
   tag(name: string, tag: string, version?: number): Promise<Tag> {
     validateName('dataset', name);
@@ -450,8 +482,9 @@ export class Strata {
         try {
           if (delta?.dataset === dataset) {
             const [at, r] = await Promise.all([this.log.snapshot(dataset, delta.version), this.log.record(dataset, delta.version)]);
-            // The rows a version added; a compaction rewrote rows that were there already, and adds none.
-            const adds = r.kind === 'compact' ? [] : r.adds;
+            // The rows a version appended: a compaction rewrote rows that were there already, and the chunks
+            // of a delete or a revert show rows that were there (or were once) again: none of them appends any.
+            const adds = r.kind === 'compact' || r.kind === 'delete' || r.kind === 'revert' ? [] : r.adds;
             return { ...at, chunks: new Map(adds.map((c) => [c.id, c])), rows: adds.reduce((n, c) => n + c.rows, 0) };
           }
           return await this.log.snapshot(dataset);

@@ -19,7 +19,7 @@ import { decodeStored } from './decode.js';
 import type { Predicate } from './predicate.js';
 
 /** What a worker needs of a chunk: its id, rows, kind and the metadata of the columns it reads. */
-export type WorkerChunk = Pick<ChunkRef, 'id' | 'rows' | 'mixed' | 'columns'>;
+export type WorkerChunk = Pick<ChunkRef, 'id' | 'rows' | 'mixed' | 'columns' | 'mask'>;
 
 export interface AggregateBegin {
   kind: 'agg'; id: number; dataset: string;
@@ -153,7 +153,7 @@ export class AggregateWorker {
     const t0 = performance.now();
     held.asked.forEach((name, j) => {
       const column = s.begin.plans[s.begin.chunks[i]!.plan]!.read.find((c) => c.name === name)!;
-      const v = decodeStored(s.begin.dataset, ref as ChunkRef, column, blobs[j]);
+      const v = decodeStored(s.begin.dataset, ref as ChunkRef, column, blobs[j], blobs[held.asked.length]);
       this.cache.set(s.begin.dataset, ref.id, name, v);
       held.columns.set(name, v);
     });

@@ -50,7 +50,7 @@ export async function aggregateSnapshot(reader: ChunkReader, snapshot: Snapshot,
       // Only the metadata of the columns the worker reads: the rest would be copied for nothing.
       const columns: WorkerChunk['columns'] = {};
       for (const c of plans[planOf[i]!]!.read) if (c.name in ref.columns) columns[c.name] = ref.columns[c.name]!;
-      return { ref: { id: ref.id, rows: ref.rows, mixed: ref.mixed, columns }, plan: planOf[i]!, defer: chunkPlans[i]!.later.length > 0 };
+      return { ref: { id: ref.id, rows: ref.rows, mixed: ref.mixed, columns, ...(ref.mask ? { mask: ref.mask } : {}) }, plan: planOf[i]!, defer: chunkPlans[i]!.later.length > 0 };
     });
     return pool.aggregate(w, { dataset: snapshot.dataset, keys: [...keys], aggs: [...aggs], sortColumn, plans, chunks });
   }));

@@ -49,7 +49,7 @@ parentPort?.on('message', (task: DecodeTask | AggregateMessage) => {
   }
   try {
     const columns = task.columns.map((col, i) => {
-      const v = decodeStored(task.dataset, task.ref, col, task.blobs[i]);
+      const v = decodeStored(task.dataset, task.ref, col, task.blobs[i], task.blobs[task.columns.length]);
       const valid = v.valid ? owned(v.valid) : null;
       return v.type === 'string' ? { ...v, codes: owned(v.codes), valid } : { ...v, values: owned(v.values), valid } as ColumnValues;
     });

@@ -22,6 +22,8 @@ import { openQuery, readAll } from './query.js';
 import type { QueryCursor, QueryResult, ScanSource } from './query.js';
 import { openSandbox } from './sandbox.js';
 import { registerScanFunction } from './scan.js';
+import { serializeSql } from './tree.js';
+import type { ParsedSql } from './tree.js';
 
 export interface RunOptions {
   pushdown?: boolean;
@@ -49,6 +51,14 @@ export class QueryRunner {
       return { instance, setup };
     })();
     return this.duck;
+  }
+
+  /** DuckDB's parse of a statement (parse errors are STRATA_ERR_SQL_PARSE; nothing runs). */
+  async parse(sql: string): Promise<ParsedSql> {
+    const parsed = await serializeSql((await this.instance()).setup, sql);
+    const tree = parsed.plain as { error?: boolean; error_message?: string };
+    if (tree.error) throw new StrataError('STRATA_ERR_SQL_PARSE', String(tree.error_message ?? 'cannot parse'));
+    return parsed;
   }
 
   /** Queries running or waiting. */

@@ -3,7 +3,7 @@ import { StrataError } from '../core/errors.js';
 import type { DatasetSchema } from '../schema/schema.js';
 import type { StoredWriterState } from './writers.js';
 
-export const commitKinds = ['create', 'append', 'rollback', 'compact', 'add_column', 'delete'] as const;
+export const commitKinds = ['create', 'append', 'rollback', 'compact', 'add_column', 'delete', 'revert'] as const;
 export type CommitKind = (typeof commitKinds)[number];
 
 /** A writer's last seq as an earlier format stored it in rollback records (read, never written). */
@@ -43,6 +43,14 @@ export interface VersionRecord {
   /** A rollback's writer states: its target's, whole. */
   writerStates?: Record<string, StoredWriterState>;
   rollbackTo?: number;
+  /** A delete's predicate, and the columns it reads (a revert of their add_column is refused while it is in effect). */
+  where?: string;
+  whereColumns?: string[];
+  /** The ids of the rows a delete removed, as row-id runs in a segment (see chunk/row-ids.ts). */
+  deleted?: { segment: string; offset: number; bytes: number; crc: number };
+  /** A revert's target, and the versions whose effect it withdrew (off) or brought back (on). */
+  revertOf?: number;
+  flips?: { off: number[]; on: number[] };
 }
 
 export function encodeRecord(r: VersionRecord): Uint8Array {
@@ -74,6 +82,8 @@ export interface VersionSummary {
   appends: { writer: string; seq: number }[];
   batches?: number;
   rollbackTo?: number;
+  revertOf?: number;
+  where?: string;
 }
 
 export function summarize(r: VersionRecord): VersionSummary {
@@ -81,5 +91,6 @@ export function summarize(r: VersionRecord): VersionSummary {
     version: r.version, time: r.time, kind: r.kind, rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved, chunksAdded: r.adds.length, chunksRemoved: r.removes.length,
     appends: r.appends?.map(({ writer, seq }) => ({ writer, seq })) ?? (r.writer !== undefined ? [{ writer: r.writer, seq: r.seq! }] : []),
     ...(r.batches !== undefined ? { batches: r.batches } : {}), ...(r.rollbackTo !== undefined ? { rollbackTo: r.rollbackTo } : {}),
+    ...(r.revertOf !== undefined ? { revertOf: r.revertOf } : {}), ...(r.where !== undefined ? { where: r.where } : {}),
   };
 }

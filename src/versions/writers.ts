@@ -25,6 +25,8 @@ export const writerSeqsKept = 1024;
 export interface SeqEntry {
   version: number;
   digest: string;
+  /** A revert withdrew the version holding it: the seq stays used, its rows are gone. */
+  reverted?: true;
 }
 
 export interface WriterState {
@@ -37,12 +39,12 @@ export interface WriterState {
   seqs: ReadonlyMap<number, SeqEntry>;
 }
 
-/** As stored in a rollback record or a checkpoint: seqs as [seq, version, digest] in commit order. */
+/** As stored in a rollback or revert record or a checkpoint: seqs as [seq, version, digest, 1 if reverted] in commit order. */
 export interface StoredWriterState {
   seq: number;
   version: number;
   floor: number;
-  seqs: [number, number, string][];
+  seqs: ([number, number, string] | [number, number, string, 1])[];
 }
 
 /** A writer state with more seqs committed in `version`, in order (a new object; the old one is untouched). */
@@ -64,11 +66,11 @@ export function withSeqs(state: WriterState | undefined, committed: readonly [nu
 }
 
 export function storeWriterState(s: WriterState): StoredWriterState {
-  return { seq: s.seq, version: s.version, floor: s.floor, seqs: [...s.seqs].map(([seq, e]) => [seq, e.version, e.digest]) };
+  return { seq: s.seq, version: s.version, floor: s.floor, seqs: [...s.seqs].map(([seq, e]) => (e.reverted ? [seq, e.version, e.digest, 1] : [seq, e.version, e.digest])) };
 }
 
 export function loadWriterState(s: StoredWriterState): WriterState {
-  return { seq: s.seq, version: s.version, floor: s.floor, seqs: new Map(s.seqs.map(([seq, version, digest]) => [seq, { version, digest }])) };
+  return { seq: s.seq, version: s.version, floor: s.floor, seqs: new Map(s.seqs.map(([seq, version, digest, reverted]) => [seq, reverted === 1 ? { version, digest, reverted: true } : { version, digest }])) };
 }
 
 /**

@@ -29,6 +29,9 @@ import type { EncodedChunk } from '../chunk/chunk.js';
 import { chunkPieces, mixedPartition, partitionsOf } from '../chunk/chunk.js';
 import type { ColumnValues } from '../chunk/column.js';
 import { isValid } from '../chunk/column.js';
+import { keptRows } from '../chunk/mask.js';
+import type { RowIds } from '../chunk/row-ids.js';
+import { concatIds, takeIds } from '../chunk/row-ids.js';
 import { assert } from '../core/assert.js';
 import type { Limits } from '../core/limits.js';
 import type { ChunkReader } from '../engine/chunk-reader.js';
@@ -105,6 +108,13 @@ function toBatch(values: ReadonlyMap<string, ColumnValues>, schema: DatasetSchem
   return { rows, columns };
 }
 
+/** The ids of the rows a ref shows, in order; null for a chunk written before rows had ids. */
+export async function liveIds(reader: ChunkReader, dataset: string, ref: ChunkRef): Promise<RowIds | null> {
+  const ids = await reader.rowIds(dataset, ref);
+  if (!ids || !ref.mask) return ids;
+  return takeIds(ids, keptRows((await reader.mask(dataset, ref))!, ref.mask.stored));
+}
+
 export async function compact(store: Store, log: VersionLog, reader: ChunkReader, limits: Limits, dataset: string, options: CompactionOptions): Promise<CompactionResult> {
   const t0 = performance.now();
   const head = await log.snapshot(dataset);
@@ -120,30 +130,39 @@ export async function compact(store: Store, log: VersionLog, reader: ChunkReader
   };
   // Mixed chunks first: they are what makes a stream slow to query.
   const batches: Batch[] = [];
+  const ids: (RowIds | null)[] = [];
+  const read = async (c: ChunkRef): Promise<Batch> => {
+    const b = toBatch(await reader.readColumns(dataset, c, schema.columns, undefined, false), schema, c.rows);
+    ids.push(await liveIds(reader, dataset, c));
+    batches.push(b);
+    return b;
+  };
   const mixedPartitions = new Set<string>();
   for (const c of work.mixed) {
     if (!take(c)) break;
-    const b = toBatch(await reader.readColumns(dataset, c, schema.columns, undefined, false), schema, c.rows);
+    const b = await read(c);
     await yieldTurn();
-    batches.push(b);
     // Which partitions the mixed rows belong to, so a full run merges them with those partitions' small chunks.
     if (options.full) for (const p of partitionsOf(b, schema)) mixedPartitions.add(p);
   }
   for (const [partition, list] of work.small) {
-    const wanted = options.full ? list.length > 1 || mixedPartitions.has(partition) : list.length >= limits.compactionTierChunks;
+    // A full run also writes out a masked chunk on its own, so deleted rows leave the store once no version needs them.
+    const wanted = options.full ? list.length > 1 || mixedPartitions.has(partition) || list.some((c) => c.mask) : list.length >= limits.compactionTierChunks;
     if (!wanted) continue;
     for (const c of list) {
       if (!take(c)) break;
-      batches.push(toBatch(await reader.readColumns(dataset, c, schema.columns, undefined, false), schema, c.rows));
+      await read(c);
     }
   }
   const nothing: CompactionResult = { version: null, chunksIn: 0, chunksOut: 0, rows: 0, bytesIn: 0, bytesOut: 0, ms: performance.now() - t0 };
   // A single chunk that is already its partition's own is left as it is.
-  if (inputs.length === 0 || (inputs.length === 1 && !inputs[0]!.mixed)) return nothing;
+  if (inputs.length === 0 || (inputs.length === 1 && !inputs[0]!.mixed && !inputs[0]!.mask)) return nothing;
 
   // Cut and encode a chunk at a time, giving the event loop a turn in between: compaction shares the process with queries.
   const chunks: EncodedChunk[] = [];
-  for (const c of chunkPieces(concatBatches(batches), schema, { salt: `compact\0${segmentName()}`, statsStringBytesMax: limits.statsStringBytesMax, mixedBelowRows: 0 })) {
+  // Row ids go with the rows (a chunk from before rows had ids leaves the run without them).
+  const carried = ids.every((x) => x !== null) ? concatIds(ids as RowIds[]) : undefined;
+  for (const c of chunkPieces(concatBatches(batches), schema, { salt: `compact\0${segmentName()}`, statsStringBytesMax: limits.statsStringBytesMax, mixedBelowRows: 0, ...(carried ? { ids: carried } : {}) })) {
     // Its decoded columns are not kept: a run holds up to compactionRowsMax rows, and no cache takes them.
     c.values.clear();
     chunks.push(c);

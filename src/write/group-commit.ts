@@ -16,6 +16,7 @@ import type { Batch } from '../chunk/batch.js';
 import { concatBatches } from '../chunk/batch.js';
 import type { ChunkRef } from '../chunk/chunk.js';
 import { cutChunks } from '../chunk/chunk.js';
+import { withOrigin } from '../chunk/row-ids.js';
 import type { EncodedChunk } from '../chunk/chunk.js';
 import type { DatasetSchema } from '../schema/schema.js';
 import { StrataError } from '../core/errors.js';
@@ -142,7 +143,7 @@ export class GroupCommitter {
       const ids = accepted.filter((p) => p.writer !== undefined).map((p) => ({ writer: p.writer!, seq: p.seq!, digest: p.digest }));
       return {
         commit: {
-          kind: 'append', schema: head.schema, adds: refs, removes: [],
+          kind: 'append', schema: head.schema, adds: withOrigin(refs, head.version + 1), removes: [],
           rowsAdded: accepted.reduce((n, p) => n + p.batch.rows, 0), rowsRemoved: 0,
           ...(ids.length > 0 ? { appends: ids } : {}), ...(accepted.length > 1 ? { batches: accepted.length } : {}),
         },

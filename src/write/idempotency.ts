@@ -7,6 +7,8 @@
  *   STRATA_ERR_SEQ_CONFLICT;
  * - the seq is above the writer's floor: new, whatever its order — a batch
  *   sent after later ones, a gap filled, a seq a rollback took back;
+ * - the seq is kept but a revert withdrew its version: STRATA_ERR_SEQ_REVERTED
+ *   (a retry must not bring back a batch someone withdrew on purpose);
  * - the seq is at or below the floor: STRATA_ERR_SEQ_TOO_OLD, because
  *   whether it was stored is no longer known exactly.
  *
@@ -25,6 +27,9 @@ export function classifySeq(head: Snapshot, writer: string, seq: number, digest:
   if (!state) return { kind: 'new' };
   const kept = state.seqs.get(seq);
   if (kept) {
+    if (kept.reverted) {
+      throw new StrataError('STRATA_ERR_SEQ_REVERTED', `writer ${writer} committed seq ${seq} in version ${kept.version}, and a revert withdrew that version: the batch is not stored and is not stored again under this seq; send it (or its correction) under a new seq`, { dataset: head.dataset, version: kept.version, writer, seq });
+    }
     if (kept.digest === digest) return { kind: 'duplicate', version: kept.version };
     throw new StrataError('STRATA_ERR_SEQ_CONFLICT', `writer ${writer} already committed seq ${seq} (version ${kept.version}) with different content; a retry must send the same batch`, { dataset: head.dataset, version: kept.version, writer, seq });
   }

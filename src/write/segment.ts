@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ChunkRef, EncodedChunk } from '../chunk/chunk.js';
+import { checksum } from '../chunk/chunk.js';
 import type { Store } from '../storage/store.js';
 
 /** 12 hex digits of the time it was made (ms), then 20 random: unique, and sortable by age. */
@@ -31,6 +32,7 @@ export async function writeSegments(store: Store, dataset: string, chunks: reado
   for (const c of chunks) {
     let size = 0;
     for (const b of c.blobs.values()) size += b.byteLength;
+    if (c.idRuns) size += c.idRuns.byteLength;
     if (!current || (current.bytes > 0 && current.bytes + size > segmentBytesMax)) {
       current = { name: segmentName(), parts: [], bytes: 0 };
       segments.push(current);
@@ -43,6 +45,11 @@ export async function writeSegments(store: Store, dataset: string, chunks: reado
       current.bytes += blob.byteLength;
     }
     const { bucket: _bucket, ...ref } = c.ref;
+    if (c.idRuns) {
+      ref.idRuns = { offset: current.bytes, bytes: c.idRuns.byteLength, crc: checksum(c.idRuns) };
+      current.parts.push(c.idRuns);
+      current.bytes += c.idRuns.byteLength;
+    }
     refs.push({ ...ref, columns, segment: current.name });
   }
   await Promise.all(segments.map((s) => store.putObject(dataset, 'segment', s.name, Buffer.concat(s.parts))));

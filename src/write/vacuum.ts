@@ -30,6 +30,7 @@ import { deleteOlderMarkers, readHorizonMarker, writeHorizonMarker } from '../ve
 import type { VersionLog } from '../versions/log.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import { listTags } from '../versions/tags.js';
+import type { ChunkRef } from '../chunk/chunk.js';
 import { segmentTime } from './segment.js';
 
 export interface VacuumOptions {
@@ -84,10 +85,16 @@ export async function vacuum(store: Store, log: VersionLog, dataset: string, opt
   const checkpoints = cpsBefore.filter((n) => Number(n) < horizon && !keep.has(n));
   await store.deleteObjects(dataset, 'checkpoint', checkpoints);
 
-  // Every segment a kept version can read: the horizon's and the tagged versions' chunks, and everything added after the horizon.
+  // Every segment a kept version can read: the horizon's and the tagged versions' chunks (and their masks),
+  // everything added after the horizon, and the deleted-row lists of the deletes a revert may still undo.
   const live = new Set<string>();
-  for (const s of [await log.snapshot(dataset, horizon, { pastHorizon: true }), ...islands]) for (const c of s.chunks.values()) if (c.segment) live.add(c.segment);
-  for (let v = horizon + 1; v <= head; v++) for (const c of (await log.record(dataset, v)).adds) if (c.segment) live.add(c.segment);
+  const keepRef = (c: ChunkRef): void => { if (c.segment) live.add(c.segment); if (c.mask) live.add(c.mask.segment); };
+  for (const s of [await log.snapshot(dataset, horizon, { pastHorizon: true }), ...islands]) for (const c of s.chunks.values()) keepRef(c);
+  for (let v = horizon + 1; v <= head; v++) {
+    const r = await log.record(dataset, v);
+    for (const c of r.adds) keepRef(c);
+    if (r.deleted) live.add(r.deleted.segment);
+  }
   const segments = (await store.listObjects(dataset, 'segment')).filter((s) => !live.has(s) && segmentTime(s) <= now - options.graceMs);
   await store.deleteObjects(dataset, 'segment', segments);
 

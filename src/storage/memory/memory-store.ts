@@ -1,6 +1,11 @@
 import type { ByteRange, ChunkAddress, ObjectKind, Store } from '../store.js';
 import { checkObject, checkRanges } from '../store.js';
 
+/** A copy that shares no memory with its source (a Buffer's slice would). */
+function copy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 /** A whole store in this process's memory: fast, and gone when the process ends. */
 export class MemoryStore implements Store {
   readonly location = 'memory:';
@@ -13,12 +18,13 @@ export class MemoryStore implements Store {
     let log = this.versions.get(dataset);
     if (!log) { log = new Map(); this.versions.set(dataset, log); }
     if (log.has(version)) return false;
-    log.set(version, record.slice());
+    log.set(version, copy(record));
     return true;
   }
 
   async getVersion(dataset: string, version: number): Promise<Uint8Array | undefined> {
-    return this.versions.get(dataset)?.get(version)?.slice();
+    const r = this.versions.get(dataset)?.get(version);
+    return r && copy(r);
   }
 
   async headVersion(dataset: string): Promise<number | undefined> {
@@ -48,7 +54,7 @@ export class MemoryStore implements Store {
   async putChunk(addr: ChunkAddress, columns: ReadonlyMap<string, Uint8Array>): Promise<void> {
     let chunks = this.chunks.get(addr.dataset);
     if (!chunks) { chunks = new Map(); this.chunks.set(addr.dataset, chunks); }
-    for (const [name, bytes] of columns) chunks.set(`${addr.partition}/${addr.chunk}/${name}`, bytes.slice());
+    for (const [name, bytes] of columns) chunks.set(`${addr.partition}/${addr.chunk}/${name}`, copy(bytes));
   }
 
   async getChunkColumns(addr: ChunkAddress, columns: readonly string[]): Promise<Map<string, Uint8Array>> {
@@ -56,7 +62,7 @@ export class MemoryStore implements Store {
     const chunks = this.chunks.get(addr.dataset);
     for (const name of columns) {
       const bytes = chunks?.get(`${addr.partition}/${addr.chunk}/${name}`);
-      if (bytes) out.set(name, bytes.slice());
+      if (bytes) out.set(name, copy(bytes));
     }
     return out;
   }
@@ -65,16 +71,16 @@ export class MemoryStore implements Store {
     checkObject(kind, name);
     let objects = this.objects.get(dataset);
     if (!objects) { objects = new Map(); this.objects.set(dataset, objects); }
-    objects.set(`${kind}/${name}`, bytes.slice());
+    objects.set(`${kind}/${name}`, copy(bytes));
   }
 
   async readObject(dataset: string, kind: ObjectKind, name: string, ranges?: readonly ByteRange[]): Promise<Uint8Array[] | undefined> {
     checkObject(kind, name);
     const bytes = this.objects.get(dataset)?.get(`${kind}/${name}`);
     if (!bytes) return undefined;
-    if (!ranges) return [bytes.slice()];
+    if (!ranges) return [copy(bytes)];
     checkRanges(ranges, bytes.length, `${kind} ${name}`);
-    return ranges.map((r) => bytes.slice(r.offset, r.offset + r.length));
+    return ranges.map((r) => copy(bytes.subarray(r.offset, r.offset + r.length)));
   }
 
   async listObjects(dataset: string, kind: ObjectKind): Promise<string[]> {
