@@ -20,7 +20,7 @@ import { checksum, encodeChunk } from '../chunk/chunk.js';
 import { isValid, takeRows } from '../chunk/column.js';
 import { baseOf, isMasked, keptRows, storedRows } from '../chunk/mask.js';
 import { RowSet, encodeRuns, idRuns, takeIds } from '../chunk/row-ids.js';
-import { StrataError } from '../core/errors.js';
+import { StrataError, isStrataError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
 import type { ChunkReader } from '../engine/chunk-reader.js';
 import type { DatasetSchema } from '../schema/schema.js';
@@ -43,8 +43,8 @@ export interface DeleteOptions extends AppendOptions {
 
 export interface DeleteResult {
   version: number;
-  /** Rows deleted (for a duplicate: by the version that holds the seq). */
-  rows: number;
+  /** Rows deleted (for a duplicate: by the version that holds the seq; null once a vacuum removed that version). */
+  rows: number | null;
   duplicate: boolean;
   /** Chunks the delete touched. */
   chunks: number;
@@ -112,7 +112,10 @@ export async function deleteRows(ctx: DeleteContext, dataset: string, where: str
     const head = await ctx.log.snapshot(dataset);
     if (writer !== undefined) {
       const c = classifySeq(head, writer, seq!, digest);
-      if (c.kind === 'duplicate') return { version: c.version, rows: (await ctx.log.record(dataset, c.version)).rowsRemoved, duplicate: true, chunks: 0 };
+      if (c.kind === 'duplicate') {
+        const rows = await ctx.log.summary(dataset, c.version).then((s) => s.rowsRemoved, (e: unknown) => { if (isStrataError(e, 'STRATA_ERR_VERSION_VACUUMED')) return null; throw e; });
+        return { version: c.version, rows, duplicate: true, chunks: 0 };
+      }
     }
     const plan = await planDelete(ctx, head, match, options.rewrite === true);
     const outcome = await ctx.log.commit<DeleteResult | null>(dataset, (now) => {
