@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { isStrataError } from '../core/errors.js';
 import { compactCommand, retentionCommand, vacuumCommand } from './commands/maintenance.js';
+import { deleteCommand, revertCommand } from './commands/lifecycle.js';
 import { datasetCommands } from './commands/datasets.js';
 import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .option('--store <location>', 'a folder, memory: or cassandra://host/keyspace (default: $STRATA_STORE or ./strata-data)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), compactCommand(), vacuumCommand(), retentionCommand(), sqlCommand(), tailCommand(), serveCommand()]) {
+  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), deleteCommand(), revertCommand(), compactCommand(), vacuumCommand(), retentionCommand(), sqlCommand(), tailCommand(), serveCommand()]) {
     program.addCommand(c.exitOverride().configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [STRATA_ERR_INVALID_ARGUMENT]: ')) }));
   }
   return program;

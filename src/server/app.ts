@@ -15,6 +15,7 @@ import { Metrics } from './metrics.js';
 import { changeRoutes } from './routes/changes.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { rowRoutes } from './routes/rows.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { sqlRoutes } from './routes/sql.js';
 
 export interface AppOptions {
@@ -102,6 +103,7 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   app.get('/metrics', { config: { role: 'read' }, schema: { produces: ['text/plain'] } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(datasetRoutes(db));
   await app.register(rowRoutes(db, metrics));
+  await app.register(lifecycleRoutes(db));
   await app.register(sqlRoutes(db, metrics));
   await app.register(changeRoutes(db));
   return app;

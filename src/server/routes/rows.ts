@@ -13,7 +13,7 @@ const formatByType: Record<string, InputFormat> = {
   'application/vnd.apache.arrow.stream': 'arrow',
 };
 
-function seqHeader(raw: string | string[] | undefined): number | undefined {
+export function seqHeader(raw: string | string[] | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const text = Array.isArray(raw) ? raw[0]! : raw;
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) {
