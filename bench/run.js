@@ -9,6 +9,7 @@ import { benchCassandra } from './cassandra.js';
 import { filodbMarkdown } from './filodb/index.js';
 import { flightsMarkdown } from './flights.js';
 import { kernelsMarkdown } from './kernels.js';
+import { lifecycleMarkdown } from './lifecycle.js';
 import { historyMarkdown, httpStreamMarkdown, streamMarkdown } from './stream.js';
 import { tsbsMarkdown } from './tsbs/index.js';
 
@@ -52,6 +53,8 @@ try {
 }
 const stream = section('stream', { hosts: env('STRATA_BENCH_STREAM_HOSTS', 20), steps: env('STRATA_BENCH_STREAM_STEPS', 2000) });
 const history = section('history', { versions: env('STRATA_BENCH_HISTORY_VERSIONS', 100_000) });
+const deletes = section('deletes', { rows: env('STRATA_BENCH_DELETE_ROWS', 10_000_000) });
+const lifecycle = section('lifecycle', { batches: env('STRATA_BENCH_LIFECYCLE_BATCHES', 300) });
 const kernels = section('kernels');
 const tsbs = section('tsbs', tsbsOptions);
 const flights = section('flights', { runs: env('STRATA_BENCH_FLIGHTS_RUNS', 5) });
@@ -65,6 +68,8 @@ const results = {
   stream,
   httpStream,
   history,
+  deletes,
+  lifecycle,
   kernels,
   tsbs,
   flights,
@@ -91,6 +96,7 @@ const md = [
   streamMarkdown(stream),
   httpStreamMarkdown(httpStream),
   historyMarkdown(history),
+  lifecycleMarkdown(deletes, lifecycle),
   ...kernelsMarkdown(kernels),
   tsbsMarkdown(tsbs),
   ...flightsMarkdown(flights),

@@ -122,24 +122,62 @@ export class RowSet {
     for (const [o, s] of this.byOrigin) for (const i of s) yield [o, i];
   }
 
-  /** As (origin, first, count) runs, sorted. */
-  runs(): Uint32Array {
-    const out: number[] = [];
+  /**
+   * Stored compactly: per origin, its ordinals as runs (start, length) or as
+   * a bitmap over their span, whichever is smaller. A delete of scattered
+   * rows is a bitmap (a bit per row of the span), one of adjacent rows a
+   * few runs.
+   */
+  encode(): Uint8Array {
+    const parts: Buffer[] = [];
     for (const o of [...this.byOrigin.keys()].sort((a, b) => a - b)) {
       const list = [...this.byOrigin.get(o)!].sort((a, b) => a - b);
+      const runs: number[] = [];
       for (let i = 0; i < list.length;) {
         let j = i + 1;
         while (j < list.length && list[j] === list[i]! + (j - i)) j++;
-        out.push(o, list[i]!, j - i);
+        runs.push(list[i]!, j - i);
         i = j;
       }
+      const first = list[0]!; const span = list[list.length - 1]! - first + 1;
+      const bitmapBytes = Math.ceil(span / 32) * 4;
+      if (bitmapBytes < runs.length * 4) {
+        const head = Buffer.alloc(16 + bitmapBytes);
+        head.writeUInt32LE(o, 0); head.writeUInt32LE(1, 4); head.writeUInt32LE(first, 8); head.writeUInt32LE(span, 12);
+        for (const i of list) { const b = i - first; head[16 + (b >>> 3)]! |= 1 << (b & 7); }
+        parts.push(head);
+      } else {
+        const head = Buffer.alloc(16 + runs.length * 4);
+        head.writeUInt32LE(o, 0); head.writeUInt32LE(0, 4); head.writeUInt32LE(first, 8); head.writeUInt32LE(runs.length / 2, 12);
+        runs.forEach((x, k) => head.writeUInt32LE(x, 16 + k * 4));
+        parts.push(head);
+      }
     }
-    return Uint32Array.from(out);
+    return Buffer.concat(parts);
   }
 
-  static ofRuns(runs: Uint32Array): RowSet {
+  static decode(bytes: Uint8Array, where: string): RowSet {
     const s = new RowSet();
-    for (let r = 0; r < runs.length; r += 3) for (let i = 0; i < runs[r + 2]!; i++) s.add(runs[r]!, runs[r + 1]! + i);
+    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let at = 0;
+    const need = (n: number): void => { if (at + n > b.length) throw new StrataError('STRATA_ERR_CHUNK_CORRUPT', `${where}: a row id list ends early`); };
+    while (at < b.length) {
+      need(16);
+      const o = b.readUInt32LE(at); const kind = b.readUInt32LE(at + 4); const first = b.readUInt32LE(at + 8); const n = b.readUInt32LE(at + 12);
+      at += 16;
+      if (kind === 1) {
+        const len = Math.ceil(n / 32) * 4;
+        need(len);
+        for (let i = 0; i < n; i++) if ((b[at + (i >>> 3)]! >>> (i & 7)) & 1) s.add(o, first + i);
+        at += len;
+      } else if (kind === 0) {
+        need(n * 8);
+        for (let r = 0; r < n; r++) { const start = b.readUInt32LE(at + r * 8); const len = b.readUInt32LE(at + r * 8 + 4); for (let i = 0; i < len; i++) s.add(o, start + i); }
+        at += n * 8;
+      } else {
+        throw new StrataError('STRATA_ERR_CHUNK_CORRUPT', `${where}: unknown row id list kind ${kind}`);
+      }
+    }
     return s;
   }
 }

@@ -190,7 +190,7 @@ async function planDelete(ctx: DeleteContext, head: Snapshot, match: RowMatcher,
   }
   if (rewritten.length > 0) adds.push(...await writeSegments(ctx.store, dataset, rewritten, ctx.limits.segmentBytesMax));
   // A delete that cannot name every row it took (chunks from before rows had ids) cannot be reverted.
-  const deleted = idsKnown && rows > 0 ? { segment: seg.name, ...place(seg, encodeRuns(gone.runs())) } : null;
+  const deleted = idsKnown && rows > 0 ? { segment: seg.name, ...place(seg, gone.encode()) } : null;
   if (seg.parts.length > 0) await ctx.store.putObject(dataset, 'segment', seg.name, Buffer.concat(seg.parts));
   return { adds, removes, rows, deleted };
 }

@@ -30,7 +30,7 @@
 import type { ChunkRef } from '../chunk/chunk.js';
 import { baseOf, isMasked, storedRows } from '../chunk/mask.js';
 import type { RowIds } from '../chunk/row-ids.js';
-import { RowSet, decodeRuns } from '../chunk/row-ids.js';
+import { RowSet } from '../chunk/row-ids.js';
 import { checksum } from '../chunk/chunk.js';
 import { StrataError } from '../core/errors.js';
 import type { Column } from '../schema/schema.js';
@@ -106,7 +106,7 @@ async function deletedSet(ctx: DeleteContext, dataset: string, r: VersionRecord)
   if (!bytes || bytes.byteLength !== r.deleted.bytes || checksum(bytes) !== r.deleted.crc) {
     throw new StrataError('STRATA_ERR_CHUNK_CORRUPT', `the deleted-row list of version ${r.version} of ${dataset} is missing or damaged`, { dataset, version: r.version });
   }
-  return RowSet.ofRuns(decodeRuns(bytes, `${dataset} version ${r.version} deleted rows`));
+  return RowSet.decode(bytes, `${dataset} version ${r.version} deleted rows`);
 }
 
 /** The revert's plan on `head`: everything but the writer states, which the commit redoes on its own head. */
