@@ -125,6 +125,10 @@ export interface VersionInfo {
   writer: string | null;
   seq: number | null;
   rollbackTo: number | null;
+  /** A revert's target. */
+  revertOf: number | null;
+  /** A delete's predicate. */
+  where: string | null;
   /** Batches this version committed (more than one for a group commit). */
   batches: number;
   /** The (writer, seq) of each idempotent batch in this version. */
@@ -276,15 +280,16 @@ export class Strata {
   }
 
   /**
-   * What version `v` changed, for change feeds: its summary, and for a commit that removed
-   * chunks (a rollback), the versions whose rows it withdrew.
+   * What version `v` changed, for change feeds: its summary, and for a rollback the versions
+   * whose rows it withdrew (for a revert, the versions it withdrew).
    */
   async change(name: string, v: number): Promise<ChangeInfo> {
     validateName('dataset', name);
     const summary = await this.log.summary(name, v);
     const horizon = await this.log.horizon(name);
-    // A compaction removes chunks but no rows: it withdraws nothing. Versions before the horizon are gone.
-    const removed = new Set(summary.kind === 'compact' || v <= horizon ? [] : (await this.log.record(name, v)).removes);
+    if (summary.kind === 'revert' && v > horizon) return { ...versionInfo(summary), withdrawn: (await this.log.record(name, v)).flips?.off ?? [] };
+    // Only a rollback withdraws versions by removing their chunks (a compaction or a delete replaces chunks). Versions before the horizon are gone.
+    const removed = new Set(summary.kind !== 'rollback' || v <= horizon ? [] : (await this.log.record(name, v)).removes);
     const withdrawn: number[] = [];
     for (let w = v - 1; w > horizon && removed.size > 0; w--) {
       const adds = (await this.log.record(name, w)).adds.filter((c) => removed.delete(c.id));
@@ -533,10 +538,11 @@ export class Strata {
 
 function versionInfo(r: VersionSummary): Omit<VersionInfo, 'tags'> {
   // One idempotent batch is shown as the version's writer and seq.
-  const single = r.kind === 'append' && r.appends.length === 1 && (r.batches ?? 1) === 1 ? r.appends[0]! : null;
+  const single = (r.kind === 'append' || r.kind === 'delete') && r.appends.length === 1 && (r.batches ?? 1) === 1 ? r.appends[0]! : null;
   return {
     version: r.version, kind: r.kind, time: new Date(r.time).toISOString(), rowsAdded: r.rowsAdded, rowsRemoved: r.rowsRemoved,
     chunksAdded: r.chunksAdded, chunksRemoved: r.chunksRemoved, writer: single?.writer ?? null, seq: single?.seq ?? null, rollbackTo: r.rollbackTo ?? null,
+    revertOf: r.revertOf ?? null, where: r.where ?? null,
     batches: r.kind === 'append' ? (r.batches ?? (r.appends.length || 1)) : 0, appends: r.appends,
   };
 }

@@ -1,6 +1,14 @@
 import { Command } from 'commander';
 import { examples, formatOption, outputFormat, parseInteger, withDb } from '../context.js';
 import { printRows } from '../output.js';
+import type { VersionInfo } from '../../db/strata.js';
+
+function note(v: VersionInfo): string | null {
+  if (v.rollbackTo !== null) return `to version ${v.rollbackTo}`;
+  if (v.revertOf !== null) return `of version ${v.revertOf}`;
+  if (v.where !== null) return `where ${v.where}`;
+  return null;
+}
 
 export function versionCommands(): Command[] {
   const versions = new Command('versions')
@@ -12,7 +20,7 @@ export function versionCommands(): Command[] {
       await withDb(cmd, async (db) => {
         const vs = await db.versions(name);
         printRows(outputFormat(opts), ['version', 'kind', 'time', 'rows_added', 'rows_removed', 'writer', 'seq', 'tags', 'note'],
-          vs.map((v) => [v.version, v.kind, v.time, v.rowsAdded, v.rowsRemoved, v.writer, v.seq, v.tags.length > 0 ? v.tags.join(' ') : null, v.rollbackTo !== null ? `to version ${v.rollbackTo}` : null]), vs);
+          vs.map((v) => [v.version, v.kind, v.time, v.rowsAdded, v.rowsRemoved, v.writer, v.seq, v.tags.length > 0 ? v.tags.join(' ') : null, note(v)]), vs);
       });
     });
 
