@@ -150,7 +150,7 @@ describe('HTTP API', () => {
   it('publishes an OpenAPI document generated from the routes', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/datasets', '/datasets/{name}', '/datasets/{name}/changes', '/datasets/{name}/compact', '/datasets/{name}/readers', '/datasets/{name}/readers/{reader}', '/datasets/{name}/readers/{reader}/ack', '/datasets/{name}/retention', '/datasets/{name}/rollback', '/datasets/{name}/rows', '/datasets/{name}/tags', '/datasets/{name}/tags/{tag}', '/datasets/{name}/vacuum', '/datasets/{name}/versions', '/datasets/{name}/writers/{writer}', '/health', '/metrics', '/sql']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/datasets', '/datasets/{name}', '/datasets/{name}/changes', '/datasets/{name}/compact', '/datasets/{name}/delete', '/datasets/{name}/readers', '/datasets/{name}/readers/{reader}', '/datasets/{name}/readers/{reader}/ack', '/datasets/{name}/retention', '/datasets/{name}/revert', '/datasets/{name}/rollback', '/datasets/{name}/rows', '/datasets/{name}/tags', '/datasets/{name}/tags/{tag}', '/datasets/{name}/vacuum', '/datasets/{name}/versions', '/datasets/{name}/writers/{writer}', '/health', '/metrics', '/sql']);
     expect(doc.paths['/sql'].post.requestBody.content['application/json'].schema.required).toEqual(['sql']);
   });
 });
