@@ -75,17 +75,21 @@ type Stat = ChunkRef['columns'][string]['max'];
 /** A chunk's partition, as a map key. */
 const partitionOf = (r: ChunkRef): string => JSON.stringify(r.key);
 
-/** Without filters, a partition's last point lies in the chunks whose greatest value is the partition's. */
+/**
+ * Without filters, a partition's last point lies in the chunks whose greatest value is the partition's.
+ * A masked chunk's maximum may be a deleted row's: like a mixed chunk, it is kept and decides nothing.
+ */
 function lastPointChunks(live: ChunkRef[], column: string): ChunkRef[] {
   const newest = new Map<string, number>();
   const maxOf = (r: ChunkRef): number | null => { const m: Stat | undefined = r.columns[column]?.max; return typeof m === 'number' ? m : null; };
+  const unsure = (r: ChunkRef): boolean => r.mixed === true || r.mask !== undefined;
   for (const r of live) {
     const m = maxOf(r);
-    if (r.mixed || m === null) continue;
+    if (unsure(r) || m === null) continue;
     const k = partitionOf(r);
     if (!(newest.get(k)! >= m)) newest.set(k, m);
   }
-  return live.filter((r) => r.mixed || !newest.has(partitionOf(r)) || maxOf(r) === newest.get(partitionOf(r)));
+  return live.filter((r) => unsure(r) || !newest.has(partitionOf(r)) || maxOf(r) === newest.get(partitionOf(r)));
 }
 
 /** Narrows each chunk's selection to the rows at its partition's greatest value (mixed chunks are kept whole). */
