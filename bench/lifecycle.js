@@ -7,14 +7,14 @@
 //    (`rewrite: true`), deleting 0.1 % (`n = 7`, a few rows in every chunk)
 //    and 30 % (`n < 300`) of the rows, each on a fresh copy of the same
 //    store. Per trial: the delete's time, the bytes it added, two queries
-//    before and after (median of 5 warm runs), and a full compaction after.
+//    before and after (median of 9 warm runs), and a full compaction after.
 // 2. A stream with deletes and reverts: 300 batches of 2,000 rows (20
 //    hosts), a delete of ~10 % of the newest ten batches' rows every ten
 //    batches, a revert of a batch 25 versions back every 50 batches and of
 //    the newest delete every 100; background compaction on, then a full
 //    compaction and a vacuum keeping only the head. Beside it, the rows that
 //    survived loaded in one batch into a fresh store: bytes on disk and query
-//    times (median of 7 warm runs) side by side, and their answers compared.
+//    times (median of 31 warm runs, the two stores in turn) side by side, and their answers compared.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,6 +57,17 @@ async function medianMs(db, sql, runs) {
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
 }
 
+/** Medians of two stores' times for one query, runs interleaved so neither gets the quieter moments. */
+async function pairedMedianMs(a, b, sql, runs) {
+  await a.sql(sql); await b.sql(sql);
+  const ta = []; const tb = [];
+  for (let i = 0; i < runs; i++) {
+    for (const [db, times] of i % 2 === 0 ? [[a, ta], [b, tb]] : [[b, tb], [a, ta]]) { const t = performance.now(); await db.sql(sql); times.push(performance.now() - t); }
+  }
+  const median = (x) => x.sort((p, q) => p - q)[Math.floor(runs / 2)];
+  return { stream: median(ta), one: median(tb) };
+}
+
 const deleteQueries = {
   'group by host': 'select host, count(*), sum(v) from t group by host order by host',
   'filtered count': 'select count(*) from t where v > 0.5',
@@ -82,13 +93,13 @@ export async function benchDeletes({ rows = 10_000_000, hosts = 100, log = () =>
         cpSync(base, store, { recursive: true });
         db = await Strata.open({ store, limits: { compactionIdleMs: 0 } });
         const before = {};
-        for (const [name, sql] of Object.entries(deleteQueries)) before[name] = await medianMs(db, sql, 5);
+        for (const [name, sql] of Object.entries(deleteQueries)) before[name] = await medianMs(db, sql, 9);
         const t = performance.now();
         const r = await db.delete('t', where, mechanism === 'rewrite' ? { rewrite: true } : {});
         const deleteMs = performance.now() - t;
         const bytesAdded = duBytes(store) - baseBytes;
         const after = {};
-        for (const [name, sql] of Object.entries(deleteQueries)) after[name] = await medianMs(db, sql, 5);
+        for (const [name, sql] of Object.entries(deleteQueries)) after[name] = await medianMs(db, sql, 9);
         const counted = (await db.sql('select count(*) from t')).rows[0][0];
         const c = performance.now();
         await db.compact('t');
@@ -155,7 +166,7 @@ export async function benchLifecycleStream({ batches = 300, batchRows = 2000, ho
     for (const [name, sql] of Object.entries(streamQueries)) {
       const [a, b] = [(await db.sql(sql)).rows, (await one.sql(sql)).rows];
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${name}: the stream store and the one-batch store answer differently`);
-      queries[name] = { stream: await medianMs(db, sql, 7), one: await medianMs(one, sql, 7) };
+      queries[name] = await pairedMedianMs(db, one, sql, 31);
     }
     await db.close();
     await one.close();
