@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { isStrataError } from '../core/errors.js';
 import { compactCommand, retentionCommand, vacuumCommand } from './commands/maintenance.js';
 import { deleteCommand, revertCommand } from './commands/lifecycle.js';
+import { kafkaCommand } from './commands/kafka.js';
 import { datasetCommands } from './commands/datasets.js';
 import { ingestCommand } from './commands/ingest.js';
 import { serveCommand } from './commands/serve.js';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .option('--store <location>', 'a folder, memory: or cassandra://host/keyspace (default: $STRATA_STORE or ./strata-data)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), deleteCommand(), revertCommand(), compactCommand(), vacuumCommand(), retentionCommand(), sqlCommand(), tailCommand(), serveCommand()]) {
+  for (const c of [...datasetCommands(), ingestCommand(), ...versionCommands(), deleteCommand(), revertCommand(), compactCommand(), vacuumCommand(), retentionCommand(), sqlCommand(), tailCommand(), kafkaCommand(), serveCommand()]) {
     program.addCommand(c.exitOverride().configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error [STRATA_ERR_INVALID_ARGUMENT]: ')) }));
   }
   return program;

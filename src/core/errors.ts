@@ -20,6 +20,7 @@ export const errorCodes = {
   STRATA_ERR_UNKNOWN_COLUMN: 'The batch names a column the dataset does not have; nothing was written.',
   STRATA_ERR_SEQ_CONFLICT: 'The (writer, seq) pair was already committed with different content.',
   STRATA_ERR_SEQ_TOO_OLD: "The seq is at or below the writer's floor (older than the seqs kept per writer): whether it was stored is unknown, so it was not written.",
+  STRATA_ERR_WRITER_MOVED: "The batch was sent to follow a writer's seq that is no longer its newest: another process wrote for that writer since; nothing was written.",
   STRATA_ERR_SEQ_REVERTED: 'The (writer, seq) pair was committed and then withdrawn by a revert: it is not stored, and is not stored again under that seq; send the batch under a new seq.',
   STRATA_ERR_INVALID_PREDICATE: 'A delete predicate does not parse as one DuckDB boolean expression over the dataset, or names a column it does not have; nothing was written.',
   STRATA_ERR_NOTHING_TO_REVERT: 'The version changed no rows, schema or writer (a create or a compaction), or a revert already withdrew it.',

@@ -233,6 +233,13 @@ export class Strata {
     return this.append(name, batch, options, head.schema);
   }
 
+  /** Parses and checks a batch against the dataset's schema, writing nothing (a source sorting good records from bad ones). */
+  async parse(name: string, input: BatchInput, format: InputFormat): Promise<{ batch: Batch; schema: DatasetSchema }> {
+    validateName('dataset', name);
+    const head = await this.log.knownHead(name);
+    return { batch: await parseBatch(input, format, { dataset: name, schema: head.schema, limits: this.limits }), schema: head.schema };
+  }
+
   /** Appends a validated batch (its columns must follow `schema`, the head schema it was parsed with). */
   append(name: string, batch: Batch, options: AppendOptions, schema: DatasetSchema): Promise<AppendResult> {
     return appendBatch(this.committer, name, batch, options, schema);

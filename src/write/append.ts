@@ -12,6 +12,8 @@ import type { AppendResult, GroupCommitter } from './group-commit.js';
 export interface AppendOptions {
   writer?: string;
   seq?: number;
+  /** With writer and seq: store the batch only if the writer's newest seq is still this one (-1: none). */
+  after?: number;
 }
 
 export function checkIdempotency(options: AppendOptions): { writer?: string; seq?: number } {
@@ -27,5 +29,8 @@ export async function appendBatch(committer: GroupCommitter, dataset: string, ba
   if (batch.rows === 0) throw new StrataError('STRATA_ERR_EMPTY_BATCH', `the batch for ${dataset} has no rows; nothing was written`, { dataset });
   // A plain retry is answered by the group committer, which classifies before it writes anything.
   const digest = batchDigest(batch);
-  return committer.enqueue(dataset, { writer, seq, digest, batch, schema });
+  if (options.after !== undefined && (writer === undefined || !Number.isSafeInteger(options.after) || options.after < -1)) {
+    throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', 'after goes with writer and seq, and is a seq or -1');
+  }
+  return committer.enqueue(dataset, { writer, seq, digest, batch, schema, ...(options.after !== undefined ? { after: options.after } : {}) });
 }

@@ -24,7 +24,7 @@ import type { Limits } from '../core/limits.js';
 import type { Store } from '../storage/store.js';
 import type { VersionLog } from '../versions/log.js';
 import type { Snapshot } from '../versions/snapshot.js';
-import { classifySeq } from './idempotency.js';
+import { checkAfter, classifySeq } from './idempotency.js';
 import { segmentName, writeSegments } from './segment.js';
 
 export interface AppendResult {
@@ -37,6 +37,8 @@ export interface AppendResult {
 export interface PendingAppend {
   writer: string | undefined;
   seq: number | undefined;
+  /** The writer's newest seq the sender expects (-1: none yet); a new batch is refused when it is not. */
+  after?: number;
   digest: string;
   batch: Batch;
   /** The head schema the batch was parsed with. */
@@ -107,6 +109,7 @@ export class GroupCommitter {
       try {
         const c = classifySeq(head, p.writer, p.seq!, p.digest);
         if (c.kind === 'duplicate') return { version: c.version, rows: p.batch.rows, duplicate: true, chunks: 0 };
+        checkAfter(head, p.writer, p.after);
       } catch (e) {
         return e as StrataError;
       }

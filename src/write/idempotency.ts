@@ -19,6 +19,20 @@ import { StrataError } from '../core/errors.js';
 import type { Snapshot } from '../versions/snapshot.js';
 import { writerSeqsKept } from '../versions/writers.js';
 
+/**
+ * A fence for one writer that moves between processes (a Kafka partition
+ * handed to another consumer): a new batch sent `after` seq n is refused
+ * with STRATA_ERR_WRITER_MOVED unless n is still the writer's newest seq, so
+ * two processes that both resumed from n cannot both store what follows it.
+ */
+export function checkAfter(head: Snapshot, writer: string, after: number | undefined): void {
+  if (after === undefined) return;
+  const newest = head.writers.get(writer)?.seq ?? -1;
+  if (newest !== after) {
+    throw new StrataError('STRATA_ERR_WRITER_MOVED', `writer ${writer} is at seq ${newest}, not ${after} as this batch expected: another process wrote for it; resume from ${newest}`, { dataset: head.dataset, writer, seq: newest });
+  }
+}
+
 export type SeqClass = { kind: 'new' } | { kind: 'duplicate'; version: number };
 
 /** Classifies (writer, seq, digest) on `head`; throws for a conflict or a seq too old to know. */

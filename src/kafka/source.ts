@@ -1,0 +1,262 @@
+/**
+ * A Kafka topic into a dataset, exactly once, with the offsets kept in the
+ * commits themselves: each partition's records are appended with writer
+ * `kafka/<topic>/<partition>` and seq = the offset of the batch's last
+ * record, one batch in flight per partition, each fenced on the writer's
+ * previous seq (`after`). So the writer's newest seq is the partition's
+ * stored position: on start and after every rebalance a partition resumes
+ * right after it, whatever Kafka's committed offsets say (nothing is
+ * committed to Kafka), and a consumer that lost its partition to another
+ * cannot store what the other one stores (WRITER_MOVED: it drops its buffer
+ * and resumes from the new position if the partition comes back).
+ *
+ * Records that do not parse or fit the schema go, one append each (writer
+ * `kafka-dead/<topic>/<partition>`, seq = their offset, so retries after a
+ * crash are answered as duplicates), to a dead-letter dataset with their
+ * topic, partition, offset, key, value and error, before the good records
+ * of their batch are stored. Batches close at `batchRows` records or
+ * `lingerMs` after their first one; a partition with `maxBufferedRows`
+ * waiting stops fetching until they are stored (backpressure).
+ */
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { StrataError, isStrataError } from '../core/errors.js';
+import type { Strata } from '../db/strata.js';
+
+export type KafkaFormat = 'json' | 'csv';
+
+export interface KafkaSourceOptions {
+  dataset: string;
+  brokers: string[];
+  topic: string;
+  /** Consumer group (default strata-<dataset>). */
+  group?: string;
+  format?: KafkaFormat;
+  batchRows?: number;
+  lingerMs?: number;
+  maxBufferedRows?: number;
+  /** Where a partition with no stored position starts: earliest, latest, or a time (ms since the epoch). */
+  from?: 'earliest' | 'latest' | number;
+  /** The dead-letter dataset (default <dataset>_dead_letters), created on first use. */
+  deadLetters?: string;
+  clientId?: string;
+  /** How long the group waits for a silent member before handing its partitions to others (default 10 s). */
+  sessionTimeoutMs?: number;
+  onWarning?: (message: string) => void;
+}
+
+export interface PartitionStats {
+  partition: number;
+  /** Offset of the newest record stored (-1: none). */
+  position: number;
+  /** The partition's high watermark as last fetched (next offset to be written). */
+  high: number;
+  /** Records fetched but not stored yet. */
+  buffered: number;
+}
+
+export interface KafkaSourceStats {
+  dataset: string;
+  topic: string;
+  records: number;
+  batches: number;
+  deadLetters: number;
+  moved: number;
+  partitions: PartitionStats[];
+}
+
+interface Pending { offset: number; key: string | null; value: string; timestamp: number }
+
+interface PartitionState {
+  partition: number;
+  position: number;
+  /** The offset the next record must have (position + 1 once known). */
+  next: number | null;
+  high: number;
+  buffer: Pending[];
+  timer: NodeJS.Timeout | null;
+  flushing: Promise<void>;
+  /** Bumped when the partition is (re)assigned. */
+  epoch: number;
+  /** Its stored position has been read. */
+  ready: boolean;
+}
+
+/** Columns of a dead-letter dataset (named so no SQL keyword needs quoting). */
+const deadLetterSchema = 'kafka_topic:string,kafka_partition:int32,kafka_offset:int64,kafka_key:string,kafka_value:string,error:string,kafka_time:timestamp';
+
+export class KafkaSource {
+  private consumer: Consumer | null = null;
+  private readonly parts = new Map<number, PartitionState>();
+  private deadReady = false;
+  private stopped = false;
+  private readonly counts = { records: 0, batches: 0, deadLetters: 0, moved: 0 };
+  private readonly o: Required<Omit<KafkaSourceOptions, 'onWarning' | 'group' | 'deadLetters' | 'clientId'>> & KafkaSourceOptions;
+
+  constructor(private readonly db: Strata, options: KafkaSourceOptions) {
+    this.o = { format: 'json', batchRows: 10_000, lingerMs: 200, maxBufferedRows: 50_000, from: 'earliest', sessionTimeoutMs: 10_000, ...options };
+    if (!/^[A-Za-z0-9._-]{1,200}$/.test(this.o.topic)) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `invalid topic ${JSON.stringify(this.o.topic)}`);
+    if (!Number.isSafeInteger(this.o.batchRows) || this.o.batchRows < 1) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', '--batch-rows must be a positive integer');
+  }
+
+  get deadLetterDataset(): string { return this.o.deadLetters ?? `${this.o.dataset}_dead_letters`; }
+  writerOf(partition: number): string { return `kafka/${this.o.topic}/${partition}`; }
+
+  stats(): KafkaSourceStats {
+    return {
+      dataset: this.o.dataset, topic: this.o.topic, ...this.counts,
+      partitions: [...this.parts.values()].sort((a, b) => a.partition - b.partition).map((p) => ({ partition: p.partition, position: p.position, high: p.high, buffered: p.buffer.length })),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.db.describe(this.o.dataset);
+    const kafka = new Kafka({ clientId: this.o.clientId ?? 'strata', brokers: this.o.brokers, logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 5000 } });
+    const consumer = kafka.consumer({ groupId: this.o.group ?? `strata-${this.o.dataset}`, allowAutoTopicCreation: false, maxBytesPerPartition: 8 << 20, sessionTimeout: this.o.sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.floor(this.o.sessionTimeoutMs / 10)), retry: { retries: 1_000_000 } });
+    this.consumer = consumer;
+    const admin = kafka.admin();
+    await admin.connect();
+    const starts = new Map<number, number>();
+    try {
+      // A start policy by time: the first offset at or after it, per partition.
+      if (typeof this.o.from === 'number') for (const p of await admin.fetchTopicOffsetsByTimestamp(this.o.topic, this.o.from)) starts.set(p.partition, Number(p.offset));
+    } finally {
+      await admin.disconnect();
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.o.topic, fromBeginning: this.o.from === 'earliest' });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = (e.payload.memberAssignment[this.o.topic] ?? []) as number[];
+      for (const p of [...this.parts.keys()]) if (!assigned.includes(p)) this.drop(p);
+      for (const p of assigned) void this.assign(p, starts.get(p));
+    });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 8, eachBatch: (b) => this.onBatch(b) });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.parts.values()].map((p) => this.flush(p).catch(() => undefined)));
+    await this.consumer?.disconnect();
+  }
+
+  /** A partition assigned to this consumer: resume right after its stored position. */
+  private async assign(partition: number, fromTime: number | undefined): Promise<void> {
+    const epoch = (this.parts.get(partition)?.epoch ?? 0) + 1;
+    const state: PartitionState = { partition, position: -1, next: null, high: 0, buffer: [], timer: null, flushing: Promise.resolve(), epoch, ready: false };
+    this.parts.set(partition, state);
+    const w = await this.db.writer(this.o.dataset, this.writerOf(partition));
+    if (this.parts.get(partition) !== state) return;
+    if (w) { state.position = w.seq; state.next = w.seq + 1; } else if (fromTime !== undefined) state.next = fromTime;
+    if (state.next !== null) this.consumer!.seek({ topic: this.o.topic, partition, offset: String(state.next) });
+    state.ready = true;
+  }
+
+  private drop(partition: number): void {
+    const s = this.parts.get(partition);
+    if (s?.timer) clearTimeout(s.timer);
+    this.parts.delete(partition);
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    let s = this.parts.get(batch.partition);
+    // Records may be fetched before the assignment's position is read: wait for it (the seek then redirects the fetch).
+    for (let i = 0; i < 250 && (!s || !s.ready); i++) { await new Promise((r) => setTimeout(r, 20)); s = this.parts.get(batch.partition); }
+    if (!s || !s.ready) return;
+    s.high = Number(batch.highWatermark);
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale() || this.stopped) return;
+      const offset = Number(m.offset);
+      // Resolving only moves the fetch on (nothing is committed to Kafka): the stored position is in the dataset.
+      if (s.next !== null && offset < s.next) { resolveOffset(m.offset); continue; } // stored already
+      if (s.next !== null && offset > s.next) {
+        // A fetch from before the seek: go back to the position instead of leaving a gap.
+        this.consumer!.seek({ topic: this.o.topic, partition: s.partition, offset: String(s.next) });
+        return;
+      }
+      s.buffer.push({ offset, key: m.key ? m.key.toString('utf8') : null, value: m.value ? m.value.toString('utf8') : '', timestamp: Number(m.timestamp) });
+      s.next = offset + 1;
+      resolveOffset(m.offset);
+      if (s.buffer.length >= this.o.batchRows) await this.schedule(s, 0);
+      else if (!s.timer) s.timer = setTimeout(() => { s!.timer = null; void this.schedule(s!, 0); }, this.o.lingerMs);
+      if (s.buffer.length >= this.o.maxBufferedRows) { await s.flushing; await heartbeat(); }
+    }
+    await heartbeat();
+  }
+
+  private schedule(s: PartitionState, _delay: number): Promise<void> {
+    if (s.timer) { clearTimeout(s.timer); s.timer = null; }
+    s.flushing = s.flushing.then(() => this.flush(s)).catch((e: unknown) => this.failed(s, e));
+    return s.flushing;
+  }
+
+  private failed(s: PartitionState, e: unknown): void {
+    if (isStrataError(e, 'STRATA_ERR_WRITER_MOVED')) {
+      // Another consumer stored for this partition: forget the buffer and resume after what it stored.
+      this.counts.moved++;
+      s.buffer = [];
+      if (this.parts.get(s.partition) === s) void this.assign(s.partition, undefined);
+      return;
+    }
+    this.o.onWarning?.(`kafka ${this.o.topic}/${s.partition}: ${(e as Error).message}; retrying from the stored position`);
+    s.buffer = [];
+    if (this.parts.get(s.partition) === s) setTimeout(() => { if (this.parts.get(s.partition) === s) void this.assign(s.partition, undefined); }, 1000);
+  }
+
+  /** Stores the buffered records of a partition: dead letters first, then the good records fenced on the position. */
+  private async flush(s: PartitionState): Promise<void> {
+    const records = s.buffer;
+    if (records.length === 0) return;
+    s.buffer = [];
+    const { good, bad } = await this.sort(records);
+    if (bad.length > 0) await this.deadLetter(s.partition, bad);
+    if (good.length > 0) {
+      const last = good[good.length - 1]!.offset;
+      const r = await this.db.append(this.o.dataset, good.batch!, { writer: this.writerOf(s.partition), seq: last, after: s.position }, good.schema!);
+      this.counts.batches++;
+      if (!r.duplicate) this.counts.records += good.length;
+      s.position = last;
+    }
+  }
+
+  /** The records that parse and fit the schema (as one batch), and the others with why: halves until each bad record stands alone. */
+  private async sort(records: Pending[]): Promise<{ good: Pending[] & { batch?: import('../chunk/batch.js').Batch; schema?: import('../schema/schema.js').DatasetSchema }; bad: { record: Pending; error: string }[] }> {
+    const bad: { record: Pending; error: string }[] = [];
+    const text = (rs: Pending[]): string => (this.o.format === 'csv' ? `${this.csvHeader ?? ''}${rs.map((r) => r.value).join('\n')}` : rs.map((r) => r.value.replace(/\n/g, ' ')).join('\n'));
+    const fmt = this.o.format === 'csv' ? 'csv' : 'ndjson';
+    if (this.o.format === 'csv' && this.csvHeader === null) this.csvHeader = `${(await this.db.snapshot(this.o.dataset)).schema.columns.map((c) => c.name).join(',')}\n`;
+    const check = async (rs: Pending[]): Promise<Pending[]> => {
+      if (rs.length === 0) return [];
+      try {
+        await this.db.parse(this.o.dataset, text(rs), fmt);
+        return rs;
+      } catch (e) {
+        if (!isStrataError(e) || !['STRATA_ERR_BAD_ROW', 'STRATA_ERR_BAD_FORMAT', 'STRATA_ERR_UNKNOWN_COLUMN', 'STRATA_ERR_EMPTY_BATCH'].includes(e.code)) throw e;
+        if (rs.length === 1) { bad.push({ record: rs[0]!, error: `${e.code}: ${e.message}` }); return []; }
+        const mid = rs.length >> 1;
+        return [...await check(rs.slice(0, mid)), ...await check(rs.slice(mid))];
+      }
+    };
+    const good = (await check(records)) as Pending[] & { batch?: import('../chunk/batch.js').Batch; schema?: import('../schema/schema.js').DatasetSchema };
+    if (good.length > 0) {
+      const parsed = await this.db.parse(this.o.dataset, text(good), fmt);
+      good.batch = parsed.batch; good.schema = parsed.schema;
+    }
+    return { good, bad };
+  }
+
+  private csvHeader: string | null = null;
+
+  private async deadLetter(partition: number, bad: { record: Pending; error: string }[]): Promise<void> {
+    const ds = this.deadLetterDataset;
+    if (!this.deadReady) {
+      await this.db.createDataset(ds, { columns: deadLetterSchema.split(',').map((c) => { const [name, type] = c.split(':'); return { name: name!, type: type as 'string' }; }), partitionKey: ['kafka_partition'], sortKey: ['kafka_offset'] })
+        .catch((e: unknown) => { if (!isStrataError(e, 'STRATA_ERR_DATASET_EXISTS')) throw e; });
+      this.deadReady = true;
+    }
+    // One append per record, seq = its offset: a retry after a crash is a duplicate whatever the batch boundaries were.
+    const results = await Promise.all(bad.map(({ record, error }) => this.db.ingest(ds, JSON.stringify({
+      kafka_topic: this.o.topic, kafka_partition: partition, kafka_offset: String(record.offset), kafka_key: record.key, kafka_value: record.value, error, kafka_time: record.timestamp,
+    }), 'ndjson', { writer: `kafka-dead/${this.o.topic}/${partition}`, seq: record.offset })));
+    this.counts.deadLetters += results.filter((r) => !r.duplicate).length;
+  }
+}
