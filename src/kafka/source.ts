@@ -65,6 +65,11 @@ export interface KafkaSourceStats {
   partitions: PartitionStats[];
 }
 
+/** Records a source has yet to store, over its partitions (from each one's last fetched high watermark). */
+export function lagOf(s: KafkaSourceStats): number {
+  return s.partitions.reduce((n, p) => n + Math.max(0, p.high - p.position - 1), 0);
+}
+
 interface Pending { offset: number; key: string | null; value: string; timestamp: number }
 
 interface PartitionState {

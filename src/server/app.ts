@@ -16,6 +16,8 @@ import { changeRoutes } from './routes/changes.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { rowRoutes } from './routes/rows.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
+import type { KafkaSourceStats } from '../kafka/source.js';
+import { lagOf } from '../kafka/source.js';
 import { sqlRoutes } from './routes/sql.js';
 
 export interface AppOptions {
@@ -23,6 +25,8 @@ export interface AppOptions {
   logger?: boolean;
   /** Bearer tokens, "token:role,..." (default $STRATA_TOKENS); none means no authentication. */
   tokens?: string;
+  /** Streams the server consumes (Kafka sources), listed in /health and /metrics. */
+  sources?: () => KafkaSourceStats[];
 }
 
 /** A schema validation failure about a dataset name (a `:name` in the path, or `name` in a body). */
@@ -97,9 +101,13 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   // The OpenAPI document is generated from the route schemas, so it cannot drift from the routes.
   await app.register(swagger, { openapi: { info: { title: 'Strata HTTP API', version: '0.1.0' } } });
   app.get('/docs/json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  const metrics = new Metrics(db);
-  // Public, so it says nothing about the deployment (not even where the store is).
-  app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok', kernels: kernelStatus().active }));
+  const sources = options.sources ?? (() => []);
+  const metrics = new Metrics(db, sources);
+  // Public, so it says nothing about the deployment (not even where the store is); sources say only what they consume and how far behind they are.
+  app.get('/health', { config: { role: 'public' } }, async () => {
+    const list = sources().map((s) => ({ dataset: s.dataset, topic: s.topic, records: s.records, deadLetters: s.deadLetters, lag: lagOf(s) }));
+    return { status: 'ok', kernels: kernelStatus().active, ...(list.length > 0 ? { sources: list } : {}) };
+  });
   app.get('/metrics', { config: { role: 'read' }, schema: { produces: ['text/plain'] } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(datasetRoutes(db));
   await app.register(rowRoutes(db, metrics));

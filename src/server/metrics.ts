@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Strata } from '../db/strata.js';
+import type { KafkaSourceStats } from '../kafka/source.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -22,7 +23,7 @@ export class Metrics {
   /** The ingest queue reports its depth through this. */
   observeQueue(depth: () => number): void { this.queueDepth = depth; }
 
-  constructor(db: Strata) {
+  constructor(db: Strata, sources: () => KafkaSourceStats[] = () => []) {
     // prom-client's names already begin process_ / nodejs_, so the prefix is strata_ alone.
     collectDefaultMetrics({ register: this.registry, prefix: 'strata_' });
     const registry = this.registry;
@@ -62,6 +63,23 @@ export class Metrics {
         }
       },
     });
+    new Gauge({
+      name: 'strata_kafka_lag_records', help: 'Records of a Kafka partition not yet stored (high watermark at the last fetch, less the stored position)', labelNames: ['dataset', 'topic', 'partition'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of sources()) for (const p of s.partitions) this.set({ dataset: s.dataset, topic: s.topic, partition: String(p.partition) }, Math.max(0, p.high - p.position - 1));
+      },
+    });
+    const perSource = (key: 'records' | 'deadLetters' | 'batches' | 'moved', name: string, help: string): void => {
+      new Counter({
+        name, help, labelNames: ['dataset', 'topic'], registers: [registry],
+        collect() { this.reset(); for (const s of sources()) this.inc({ dataset: s.dataset, topic: s.topic }, s[key]); },
+      });
+    };
+    perSource('records', 'strata_kafka_records_total', 'Kafka records stored by the sources this server runs');
+    perSource('deadLetters', 'strata_kafka_dead_letters_total', 'Kafka records sent to a dead-letter dataset (they did not parse or fit the schema)');
+    perSource('batches', 'strata_kafka_batches_total', 'Batches the Kafka sources appended');
+    perSource('moved', 'strata_kafka_partitions_moved_total', 'Times another consumer had stored for a partition first (the source resumed after it)');
     const vacuum = totalsCounter(() => db.vacuumTotals());
     vacuum('runs', 'strata_vacuum_runs_total', 'Automatic vacuum passes over every dataset');
     vacuum('segments', 'strata_vacuum_segments_deleted_total', 'Segments automatic vacuum deleted');

@@ -149,4 +149,43 @@ describe('strata kafka on a real broker', () => {
     expect((await db.sql('select count(*), count(distinct id) from ev3')).rows[0]!.map(Number)).toEqual([good, good]);
     await db.close();
   }, 300_000);
+
+  it('runs inside strata serve: listed in /health and /metrics with its lag; --from latest skips what came before', async () => {
+    const db = await openDb();
+    await db.createDataset('ev4', { columns, partitionKey: ['host'], sortKey: ['ts'] });
+    await db.createDataset('ev5', { columns, partitionKey: ['host'], sortKey: ['ts'] });
+    await produce(kafkaBrokers(), `events4-${run}`, 10_000, record);
+    await produce(kafkaBrokers(), `events5-${run}`, 300, record);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const server = spawn(bin, ['--store', store, 'serve', '--port', String(port), '--kafka', `ev4=events4-${run}@g4`, '--kafka-brokers', kafkaBrokers()], { stdio: 'ignore' });
+    children.add(server);
+    const latest = spawn(bin, ['--store', store, 'kafka', 'ev5', '--brokers', kafkaBrokers(), '--topic', `events5-${run}`, '--from', 'latest'], { stdio: 'ignore' });
+    children.add(latest);
+    let health: { sources?: { dataset: string; records: number; lag: number }[] } = {};
+    for (let i = 0; i < 240 && !(health.sources?.[0]?.records === 10_000 && health.sources[0].lag === 0); i++) {
+      await sleep(250);
+      health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<typeof health>, () => ({}));
+    }
+    expect(health.sources).toEqual([{ dataset: 'ev4', topic: `events4-${run}`, records: 10_000, deadLetters: 0, lag: 0 }]);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain(`strata_kafka_records_total{dataset="ev4",topic="events4-${run}"} 10000`);
+    expect(metrics).toMatch(new RegExp(`strata_kafka_lag_records\\{dataset="ev4",topic="events4-${run}",partition="3"\\} 0`));
+    server.kill('SIGTERM');
+    // The latest-policy source joined after 300 records (once its group is stable): it stores only what comes next.
+    const admin = new Kafka({ clientId: 'test', brokers: [kafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    for (let i = 0; i < 120; i++) {
+      const [g] = (await admin.describeGroups(['strata-ev5'])).groups;
+      if (g?.state === 'Stable' && g.members.length === 1) break;
+      await sleep(250);
+    }
+    await admin.disconnect();
+    await sleep(1000); // its partitions' positions read and seeks made
+    await produce(kafkaBrokers(), `events5-${run}`, 200, (i) => record(1_000_000 + i));
+    expect(await waitFor(db, 'ev5', 200, 60_000)).toBe(200);
+    await sleep(1000);
+    latest.kill('SIGTERM');
+    expect((await db.sql('select min(id), count(*) from ev5')).rows[0]!.map(Number)).toEqual([1_000_000, 200]);
+    await db.close();
+  }, 300_000);
 });

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { StrataError } from '../../core/errors.js';
 import { Strata } from '../../db/strata.js';
 import type { KafkaFormat } from '../../kafka/source.js';
-import { KafkaSource } from '../../kafka/source.js';
+import { KafkaSource, lagOf } from '../../kafka/source.js';
 import { examples, parseInteger, storeLocation } from '../context.js';
 
 function parseFrom(text: string): 'earliest' | 'latest' | number {
@@ -42,8 +42,7 @@ export function kafkaCommand(): Command {
       process.stderr.write(`strata: consuming ${opts.topic} into ${name}\n`);
       const report = setInterval(() => {
         const s = source.stats();
-        const lag = s.partitions.reduce((n, p) => n + Math.max(0, p.high - p.position - 1), 0);
-        process.stderr.write(`strata: ${s.records} records in ${s.batches} batches, ${s.deadLetters} dead letters, lag ${lag}\n`);
+        process.stderr.write(`strata: ${s.records} records in ${s.batches} batches, ${s.deadLetters} dead letters, lag ${lagOf(s)}\n`);
       }, 10_000);
       await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
       clearInterval(report);
