@@ -10,6 +10,7 @@ import { filodbMarkdown } from './filodb/index.js';
 import { flightsMarkdown } from './flights.js';
 import { kernelsMarkdown } from './kernels.js';
 import { lifecycleMarkdown } from './lifecycle.js';
+import { kafkaMarkdown } from './kafka.js';
 import { historyMarkdown, httpStreamMarkdown, streamMarkdown } from './stream.js';
 import { tsbsMarkdown } from './tsbs/index.js';
 
@@ -44,10 +45,12 @@ const cassandra = await benchCassandra();
 let ingest;
 let filodb;
 let httpStream;
+let kafka;
 try {
   ingest = section('ingest', { copies, cassandra: cassandra.contactPoint });
   filodb = section('filodb', { ...filodbOptions, contactPoint: cassandra.contactPoint });
   httpStream = section('httpStream', { seconds: env('STRATA_BENCH_STREAM_SECONDS', 10), cassandra: cassandra.contactPoint });
+  kafka = section('kafka', { records: env('STRATA_BENCH_KAFKA_RECORDS', 1_000_000), cassandra: cassandra.contactPoint });
 } finally {
   await cassandra.stop();
 }
@@ -67,6 +70,7 @@ const results = {
   ingest,
   stream,
   httpStream,
+  kafka,
   history,
   deletes,
   lifecycle,
@@ -97,6 +101,7 @@ const md = [
   httpStreamMarkdown(httpStream),
   historyMarkdown(history),
   lifecycleMarkdown(deletes, lifecycle),
+  kafkaMarkdown(kafka),
   ...kernelsMarkdown(kernels),
   tsbsMarkdown(tsbs),
   ...flightsMarkdown(flights),

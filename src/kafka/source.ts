@@ -70,7 +70,7 @@ export function lagOf(s: KafkaSourceStats): number {
   return s.partitions.reduce((n, p) => n + Math.max(0, p.high - p.position - 1), 0);
 }
 
-interface Pending { offset: number; key: string | null; value: string; timestamp: number }
+interface Pending { offset: number; key: string | null; value: Buffer; timestamp: number }
 
 interface PartitionState {
   partition: number;
@@ -99,7 +99,7 @@ export class KafkaSource {
   private readonly o: Required<Omit<KafkaSourceOptions, 'onWarning' | 'group' | 'deadLetters' | 'clientId'>> & KafkaSourceOptions;
 
   constructor(private readonly db: Strata, options: KafkaSourceOptions) {
-    this.o = { format: 'json', batchRows: 10_000, lingerMs: 200, maxBufferedRows: 50_000, from: 'earliest', sessionTimeoutMs: 10_000, ...options };
+    this.o = { format: 'json', batchRows: 25_000, lingerMs: 200, maxBufferedRows: 100_000, from: 'earliest', sessionTimeoutMs: 10_000, ...options };
     if (!/^[A-Za-z0-9._-]{1,200}$/.test(this.o.topic)) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `invalid topic ${JSON.stringify(this.o.topic)}`);
     if (!Number.isSafeInteger(this.o.batchRows) || this.o.batchRows < 1) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', '--batch-rows must be a positive integer');
   }
@@ -178,7 +178,7 @@ export class KafkaSource {
         this.consumer!.seek({ topic: this.o.topic, partition: s.partition, offset: String(s.next) });
         return;
       }
-      s.buffer.push({ offset, key: m.key ? m.key.toString('utf8') : null, value: m.value ? m.value.toString('utf8') : '', timestamp: Number(m.timestamp) });
+      s.buffer.push({ offset, key: m.key ? m.key.toString('utf8') : null, value: m.value ?? Buffer.alloc(0), timestamp: Number(m.timestamp) });
       s.next = offset + 1;
       resolveOffset(m.offset);
       if (s.buffer.length >= this.o.batchRows) await this.schedule(s, 0);
@@ -226,13 +226,21 @@ export class KafkaSource {
   /** The records that parse and fit the schema (as one batch), and the others with why: halves until each bad record stands alone. */
   private async sort(records: Pending[]): Promise<{ good: Pending[] & { batch?: import('../chunk/batch.js').Batch; schema?: import('../schema/schema.js').DatasetSchema }; bad: { record: Pending; error: string }[] }> {
     const bad: { record: Pending; error: string }[] = [];
-    const text = (rs: Pending[]): string => (this.o.format === 'csv' ? `${this.csvHeader ?? ''}${rs.map((r) => r.value).join('\n')}` : rs.map((r) => r.value.replace(/\n/g, ' ')).join('\n'));
+    // The records' bytes joined by newlines, as one input (a record's own newline would split it: it becomes a space).
+    const newline = Buffer.from('\n');
+    const text = (rs: Pending[]): Buffer => {
+      const parts: Buffer[] = this.o.format === 'csv' ? [Buffer.from(this.csvHeader ?? '')] : [];
+      for (const r of rs) { parts.push(r.value.includes(10) ? Buffer.from(r.value.toString('utf8').replace(/\n/g, ' ')) : r.value, newline); }
+      return Buffer.concat(parts);
+    };
     const fmt = this.o.format === 'csv' ? 'csv' : 'ndjson';
     if (this.o.format === 'csv' && this.csvHeader === null) this.csvHeader = `${(await this.db.snapshot(this.o.dataset)).schema.columns.map((c) => c.name).join(',')}\n`;
+    let whole: Awaited<ReturnType<Strata['parse']>> | null = null;
     const check = async (rs: Pending[]): Promise<Pending[]> => {
       if (rs.length === 0) return [];
       try {
-        await this.db.parse(this.o.dataset, text(rs), fmt);
+        const parsed = await this.db.parse(this.o.dataset, text(rs), fmt);
+        if (rs === records) whole = parsed;
         return rs;
       } catch (e) {
         if (!isStrataError(e) || !['STRATA_ERR_BAD_ROW', 'STRATA_ERR_BAD_FORMAT', 'STRATA_ERR_UNKNOWN_COLUMN', 'STRATA_ERR_EMPTY_BATCH'].includes(e.code)) throw e;
@@ -243,7 +251,8 @@ export class KafkaSource {
     };
     const good = (await check(records)) as Pending[] & { batch?: import('../chunk/batch.js').Batch; schema?: import('../schema/schema.js').DatasetSchema };
     if (good.length > 0) {
-      const parsed = await this.db.parse(this.o.dataset, text(good), fmt);
+      // All good (the usual case): the first parse is the batch.
+      const parsed = whole ?? await this.db.parse(this.o.dataset, text(good), fmt);
       good.batch = parsed.batch; good.schema = parsed.schema;
     }
     return { good, bad };
@@ -260,7 +269,7 @@ export class KafkaSource {
     }
     // One append per record, seq = its offset: a retry after a crash is a duplicate whatever the batch boundaries were.
     const results = await Promise.all(bad.map(({ record, error }) => this.db.ingest(ds, JSON.stringify({
-      kafka_topic: this.o.topic, kafka_partition: partition, kafka_offset: String(record.offset), kafka_key: record.key, kafka_value: record.value, error, kafka_time: record.timestamp,
+      kafka_topic: this.o.topic, kafka_partition: partition, kafka_offset: String(record.offset), kafka_key: record.key, kafka_value: record.value.toString('utf8'), error, kafka_time: record.timestamp,
     }), 'ndjson', { writer: `kafka-dead/${this.o.topic}/${partition}`, seq: record.offset })));
     this.counts.deadLetters += results.filter((r) => !r.duplicate).length;
   }

@@ -20,7 +20,7 @@ export function kafkaCommand(): Command {
     .requiredOption('--topic <topic>', 'the topic to consume')
     .option('--group <group>', 'consumer group (default strata-<dataset>)')
     .option('--format <format>', 'json (one object per record) or csv (one row per record, columns in schema order)', 'json')
-    .option('--batch-rows <n>', 'records per batch at most', '10000')
+    .option('--batch-rows <n>', 'records per batch at most', '25000')
     .option('--linger-ms <n>', 'how long a batch waits for more records', '200')
     .option('--from <where>', 'where a partition with no stored position starts: earliest, latest or a time', 'earliest')
     .option('--session-timeout-ms <n>', 'how long the group waits for a silent consumer before others take its partitions', '10000')
