@@ -21,9 +21,12 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { Kafka, logLevel } from 'kafkajs';
 import { StrataError, isStrataError } from '../core/errors.js';
+import type { Batch } from '../chunk/batch.js';
+import { concatBatches } from '../chunk/batch.js';
 import type { Strata } from '../db/strata.js';
+import type { DatasetSchema } from '../schema/schema.js';
 
-export type KafkaFormat = 'json' | 'csv';
+export type KafkaFormat = 'json' | 'csv' | 'arrow';
 
 export interface KafkaSourceOptions {
   dataset: string;
@@ -71,6 +74,10 @@ export function lagOf(s: KafkaSourceStats): number {
 }
 
 interface Pending { offset: number; key: string | null; value: Buffer; timestamp: number }
+
+/** A flush's good records as one batch, and the offset of the last of them. */
+interface Good { last: number; rows: number; batch: Batch; schema: DatasetSchema }
+interface Bad { record: Pending; error: string }
 
 interface PartitionState {
   partition: number;
@@ -214,28 +221,41 @@ export class KafkaSource {
     s.buffer = [];
     const { good, bad } = await this.sort(records);
     if (bad.length > 0) await this.deadLetter(s.partition, bad);
-    if (good.length > 0) {
-      const last = good[good.length - 1]!.offset;
-      const r = await this.db.append(this.o.dataset, good.batch!, { writer: this.writerOf(s.partition), seq: last, after: s.position }, good.schema!);
+    if (good) {
+      const r = await this.db.append(this.o.dataset, good.batch, { writer: this.writerOf(s.partition), seq: good.last, after: s.position }, good.schema);
       this.counts.batches++;
-      if (!r.duplicate) this.counts.records += good.length;
-      s.position = last;
+      if (!r.duplicate) this.counts.records += good.rows;
+      s.position = good.last;
     }
   }
 
-  /** The records that parse and fit the schema (as one batch), and the others with why: halves until each bad record stands alone. */
-  private async sort(records: Pending[]): Promise<{ good: Pending[] & { batch?: import('../chunk/batch.js').Batch; schema?: import('../schema/schema.js').DatasetSchema }; bad: { record: Pending; error: string }[] }> {
-    const bad: { record: Pending; error: string }[] = [];
+  /**
+   * The records that parse and fit the schema, as one batch, and the others
+   * with why. JSON and CSV records are parsed together, halving a failing
+   * group until each bad record stands alone; an Arrow record is an IPC
+   * stream of its own, parsed alone.
+   */
+  private async sort(records: Pending[]): Promise<{ good: Good | null; bad: Bad[] }> {
+    const bad: Bad[] = [];
+    const refused = (e: unknown): e is StrataError => isStrataError(e) && ['STRATA_ERR_BAD_ROW', 'STRATA_ERR_BAD_FORMAT', 'STRATA_ERR_UNKNOWN_COLUMN', 'STRATA_ERR_EMPTY_BATCH'].includes(e.code);
+    if (this.o.format === 'arrow') {
+      const parsed: { record: Pending; batch: Batch; schema: DatasetSchema }[] = [];
+      for (const record of records) {
+        try { parsed.push({ record, ...await this.db.parse(this.o.dataset, record.value, 'arrow') }); } catch (e) { if (!refused(e)) throw e; bad.push({ record, error: `${e.code}: ${e.message}` }); }
+      }
+      if (parsed.length === 0) return { good: null, bad };
+      return { good: { last: parsed[parsed.length - 1]!.record.offset, rows: parsed.reduce((n, p) => n + p.batch.rows, 0), batch: concatBatches(parsed.map((p) => p.batch)), schema: parsed[0]!.schema }, bad };
+    }
     // The records' bytes joined by newlines, as one input (a record's own newline would split it: it becomes a space).
+    if (this.o.format === 'csv' && this.csvHeader === null) this.csvHeader = `${(await this.db.snapshot(this.o.dataset)).schema.columns.map((c) => c.name).join(',')}\n`;
     const newline = Buffer.from('\n');
     const text = (rs: Pending[]): Buffer => {
-      const parts: Buffer[] = this.o.format === 'csv' ? [Buffer.from(this.csvHeader ?? '')] : [];
-      for (const r of rs) { parts.push(r.value.includes(10) ? Buffer.from(r.value.toString('utf8').replace(/\n/g, ' ')) : r.value, newline); }
+      const parts: Buffer[] = this.o.format === 'csv' ? [Buffer.from(this.csvHeader!)] : [];
+      for (const r of rs) parts.push(r.value.includes(10) ? Buffer.from(r.value.toString('utf8').replace(/\n/g, ' ')) : r.value, newline);
       return Buffer.concat(parts);
     };
     const fmt = this.o.format === 'csv' ? 'csv' : 'ndjson';
-    if (this.o.format === 'csv' && this.csvHeader === null) this.csvHeader = `${(await this.db.snapshot(this.o.dataset)).schema.columns.map((c) => c.name).join(',')}\n`;
-    let whole: Awaited<ReturnType<Strata['parse']>> | null = null;
+    let whole: { batch: Batch; schema: DatasetSchema } | null = null;
     const check = async (rs: Pending[]): Promise<Pending[]> => {
       if (rs.length === 0) return [];
       try {
@@ -243,24 +263,22 @@ export class KafkaSource {
         if (rs === records) whole = parsed;
         return rs;
       } catch (e) {
-        if (!isStrataError(e) || !['STRATA_ERR_BAD_ROW', 'STRATA_ERR_BAD_FORMAT', 'STRATA_ERR_UNKNOWN_COLUMN', 'STRATA_ERR_EMPTY_BATCH'].includes(e.code)) throw e;
+        if (!refused(e)) throw e;
         if (rs.length === 1) { bad.push({ record: rs[0]!, error: `${e.code}: ${e.message}` }); return []; }
         const mid = rs.length >> 1;
         return [...await check(rs.slice(0, mid)), ...await check(rs.slice(mid))];
       }
     };
-    const good = (await check(records)) as Pending[] & { batch?: import('../chunk/batch.js').Batch; schema?: import('../schema/schema.js').DatasetSchema };
-    if (good.length > 0) {
-      // All good (the usual case): the first parse is the batch.
-      const parsed = whole ?? await this.db.parse(this.o.dataset, text(good), fmt);
-      good.batch = parsed.batch; good.schema = parsed.schema;
-    }
-    return { good, bad };
+    const good = await check(records);
+    if (good.length === 0) return { good: null, bad };
+    // All good (the usual case): the first parse is the batch.
+    const parsed = whole ?? await this.db.parse(this.o.dataset, text(good), fmt);
+    return { good: { last: good[good.length - 1]!.offset, rows: good.length, ...parsed }, bad };
   }
 
   private csvHeader: string | null = null;
 
-  private async deadLetter(partition: number, bad: { record: Pending; error: string }[]): Promise<void> {
+  private async deadLetter(partition: number, bad: Bad[]): Promise<void> {
     const ds = this.deadLetterDataset;
     if (!this.deadReady) {
       await this.db.createDataset(ds, { columns: deadLetterSchema.split(',').map((c) => { const [name, type] = c.split(':'); return { name: name!, type: type as 'string' }; }), partitionKey: ['kafka_partition'], sortKey: ['kafka_offset'] })

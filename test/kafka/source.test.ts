@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Float64, Int64, Table, TimestampMillisecond, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Strata, parseColumns } from '../../src/index.js';
@@ -93,7 +94,7 @@ describe('strata kafka on a real broker', () => {
       const t0 = Date.now();
       while (Date.now() - t0 < 15_000 && await count(db, 'ev') <= before && before < records) await sleep(50);
       recoveries.push(Date.now() - t0);
-      await sleep(Math.floor(rnd() * 400));
+      await sleep(Math.floor(rnd() * 250));
       await kill(c);
       storedAtKills.push(await count(db, 'ev'));
     }
@@ -188,4 +189,34 @@ describe('strata kafka on a real broker', () => {
     expect((await db.sql('select min(id), count(*) from ev5')).rows[0]!.map(Number)).toEqual([1_000_000, 200]);
     await db.close();
   }, 300_000);
+
+  it('reads CSV records and Arrow records (an IPC stream each), bad ones to dead letters', async () => {
+    const db = await openDb();
+    await db.createDataset('ev6', { columns, partitionKey: ['host'], sortKey: ['ts'] });
+    await db.createDataset('ev7', { columns, partitionKey: ['host'], sortKey: ['ts'] });
+    await produce(kafkaBrokers(), `events6-${run}`, 1_000, (i) => (i % 250 === 3 ? `${i},h,not a time,1` : `${i},h${i % 7},${1_700_000_000_000 + i},${i / 2}`));
+    const arrow = (i: number): Buffer => Buffer.from(tableToIPC(new Table({
+      id: makeVector({ type: new Int64(), data: BigInt64Array.from([BigInt(2 * i), BigInt(2 * i + 1)]) }), host: vectorFromArray(['a', 'b'], new Utf8()),
+      ts: makeVector({ type: new TimestampMillisecond(), data: BigInt64Array.from([BigInt(i), BigInt(i + 1)]) }), v: makeVector({ type: new Float64(), data: Float64Array.from([i, -i]) }),
+    }), 'stream'));
+    const { Kafka: K } = await import('kafkajs');
+    const kafka = new K({ clientId: 'test', brokers: [kafkaBrokers()], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin(); await admin.connect();
+    await admin.createTopics({ topics: [{ topic: `events7-${run}`, numPartitions: partitions }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer(); await producer.connect();
+    await producer.send({ topic: `events7-${run}`, messages: Array.from({ length: 400 }, (_, i) => ({ partition: i % partitions, value: i % 100 === 9 ? Buffer.from('not arrow') : arrow(i) })) });
+    await producer.disconnect();
+    const csv = spawn(bin, ['--store', store, 'kafka', 'ev6', '--brokers', kafkaBrokers(), '--topic', `events6-${run}`, '--format', 'csv'], { stdio: 'ignore' });
+    const arr = spawn(bin, ['--store', store, 'kafka', 'ev7', '--brokers', kafkaBrokers(), '--topic', `events7-${run}`, '--format', 'arrow'], { stdio: 'ignore' });
+    children.add(csv); children.add(arr);
+    expect(await waitFor(db, 'ev6', 996, 60_000)).toBe(996);
+    expect(await waitFor(db, 'ev7', 792, 60_000)).toBe(792);
+    expect(await waitFor(db, 'ev6_dead_letters', 4, 30_000)).toBe(4);
+    expect(await waitFor(db, 'ev7_dead_letters', 4, 30_000)).toBe(4);
+    await sleep(500);
+    csv.kill('SIGTERM'); arr.kill('SIGTERM');
+    expect((await db.sql('select count(distinct id), sum(v) from ev7')).rows[0]!.map(Number)).toEqual([792, 0]);
+    await db.close();
+  }, 120_000);
 });

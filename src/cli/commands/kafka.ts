@@ -19,7 +19,7 @@ export function kafkaCommand(): Command {
     .requiredOption('--brokers <host:port,...>', 'bootstrap brokers')
     .requiredOption('--topic <topic>', 'the topic to consume')
     .option('--group <group>', 'consumer group (default strata-<dataset>)')
-    .option('--format <format>', 'json (one object per record) or csv (one row per record, columns in schema order)', 'json')
+    .option('--format <format>', 'json (one object per record), csv (one row per record, columns in schema order) or arrow (an IPC stream per record)', 'json')
     .option('--batch-rows <n>', 'records per batch at most', '25000')
     .option('--linger-ms <n>', 'how long a batch waits for more records', '200')
     .option('--from <where>', 'where a partition with no stored position starts: earliest, latest or a time', 'earliest')
@@ -30,7 +30,7 @@ export function kafkaCommand(): Command {
       'strata kafka events --brokers kafka:9092 --topic events --group strata-a --from 2026-11-01T00:00:00Z',
     ))
     .action(async (name: string, opts: { brokers: string; topic: string; group?: string; format: string; batchRows: string; lingerMs: string; from: string; sessionTimeoutMs: string; deadLetters?: string }, cmd: Command) => {
-      if (opts.format !== 'json' && opts.format !== 'csv') throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `--format is json or csv, got ${opts.format}`);
+      if (!['json', 'csv', 'arrow'].includes(opts.format)) throw new StrataError('STRATA_ERR_INVALID_ARGUMENT', `--format is json, csv or arrow, got ${opts.format}`);
       const db = await Strata.open({ store: storeLocation(cmd) });
       const source = new KafkaSource(db, {
         dataset: name, brokers: opts.brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''), topic: opts.topic, format: opts.format as KafkaFormat,
