@@ -109,7 +109,7 @@ function toBatch(values: ReadonlyMap<string, ColumnValues>, schema: DatasetSchem
 }
 
 /** The ids of the rows a ref shows, in order; null for a chunk written before rows had ids. */
-export async function liveIds(reader: ChunkReader, dataset: string, ref: ChunkRef): Promise<RowIds | null> {
+async function liveIds(reader: ChunkReader, dataset: string, ref: ChunkRef): Promise<RowIds | null> {
   const ids = await reader.rowIds(dataset, ref);
   if (!ids || !ref.mask) return ids;
   return takeIds(ids, keptRows((await reader.mask(dataset, ref))!, ref.mask.stored));

@@ -30,7 +30,6 @@ import type { Snapshot } from '../versions/snapshot.js';
 import type { AppendOptions } from './append.js';
 import { checkIdempotency } from './append.js';
 import { classifySeq } from './idempotency.js';
-import { liveIds } from './compaction.js';
 import { segmentName, writeSegments } from './segment.js';
 
 /** The rows of each chunk (as its ref shows them) a predicate matches, one flag per row; chunks without a match are absent. */
@@ -165,7 +164,9 @@ async function planDelete(ctx: DeleteContext, head: Snapshot, match: RowMatcher,
     const hit: number[] = [];
     for (let j = 0; j < ref.rows; j++) if (flags[j] === 1) { const s = shownRows ? shownRows[j]! : j; bits[s >>> 3]! |= 1 << (s & 7); hit.push(j); }
     if (hit.length === 0) continue;
-    const ids = await liveIds(ctx.reader, dataset, ref);
+    // The ids of the shown rows, from the mask already read above.
+    const storedIds = await ctx.reader.rowIds(dataset, ref);
+    const ids = storedIds && shownRows ? takeIds(storedIds, shownRows) : storedIds;
     if (ids) for (const j of hit) gone.add(ids.origins[j]!, ids.ordinals[j]!);
     else idsKnown = false;
     rows += hit.length;

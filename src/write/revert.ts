@@ -91,11 +91,11 @@ function conflict(message: string, dataset: string, version: number): never {
 /** Where a row is stored: a chunk (any ref of it) and its stored row. */
 interface Place { ref: ChunkRef; stored: number }
 
-/** The ids of the stored rows of a ref, and which of them it shows. */
-async function rowsOf(ctx: DeleteContext, dataset: string, ref: ChunkRef): Promise<{ ids: RowIds; mask: Uint8Array | null }> {
+/** The ids of the stored rows of a ref. */
+async function idsOf(ctx: DeleteContext, dataset: string, ref: ChunkRef): Promise<RowIds> {
   const ids = await ctx.reader.rowIds(dataset, ref);
   if (!ids) conflict(`chunk ${ref.id} was written before rows had ids, so its rows cannot be told apart for a revert`, dataset, -1);
-  return { ids, mask: await ctx.reader.mask(dataset, ref) };
+  return ids;
 }
 
 async function deletedSet(ctx: DeleteContext, dataset: string, r: VersionRecord): Promise<RowSet> {
@@ -180,7 +180,7 @@ async function planRevert(ctx: DeleteContext, head: Snapshot, x: number): Promis
   const masks = new Map<string, Uint8Array | null>();
   for (const ref of head.chunks.values()) {
     if (ref.origin !== undefined && !origins.has(ref.origin)) continue;
-    const { ids, mask } = await rowsOf(ctx, dataset, ref);
+    const [ids, mask] = await Promise.all([idsOf(ctx, dataset, ref), ctx.reader.mask(dataset, ref)]);
     masks.set(ref.id, mask);
     for (let s = 0; s < ids.origins.length; s++) {
       if (!origins.has(ids.origins[s]!) || (mask && isMasked(mask, s))) continue;
@@ -207,7 +207,7 @@ async function planRevert(ctx: DeleteContext, head: Snapshot, x: number): Promis
     const out = new Map<string, Place>();
     for (const ref of refs) {
       if (ref.origin !== undefined && !wanted.has(ref.origin)) continue;
-      const { ids } = await rowsOf(ctx, dataset, ref);
+      const ids = await idsOf(ctx, dataset, ref);
       for (let s = 0; s < ids.origins.length; s++) if (wanted.has(ids.origins[s]!)) out.set(key(ids.origins[s]!, ids.ordinals[s]!), { ref, stored: s });
     }
     return out;
