@@ -145,6 +145,9 @@ export class Strata {
   private readonly queries: QueryRunner;
   private readonly watcher: HeadWatcher;
   private pool: WorkerPool | null = null;
+  private workerPool(): WorkerPool {
+    return (this.pool ??= new WorkerPool(this.limits.scanWorkers, this.limits.scanWorkerCacheBytesMax));
+  }
   private readonly committer: GroupCommitter;
   private readonly compactor: Compactor;
   private readonly vacuumer: Vacuumer;
@@ -234,9 +237,13 @@ export class Strata {
   }
 
   /** Parses and checks a batch against the dataset's schema, writing nothing (a source sorting good records from bad ones). */
-  async parse(name: string, input: BatchInput, format: InputFormat): Promise<{ batch: Batch; schema: DatasetSchema }> {
+  async parse(name: string, input: BatchInput, format: InputFormat, options: { offThread?: boolean } = {}): Promise<{ batch: Batch; schema: DatasetSchema }> {
     validateName('dataset', name);
     const head = await this.log.knownHead(name);
+    // Bytes in hand may be parsed in a worker (the bytes move there: the caller must not use them after).
+    if (options.offThread && input instanceof Uint8Array && this.limits.scanWorkers > 0) {
+      return { batch: await this.workerPool().parse(name, head.schema, this.limits, format, input), schema: head.schema };
+    }
     return { batch: await parseBatch(input, format, { dataset: name, schema: head.schema, limits: this.limits }), schema: head.schema };
   }
 
@@ -516,7 +523,7 @@ export class Strata {
       readsInFlightMax: this.limits.scanReadsInFlightMax,
       ...(hints?.lastBy ? { lastBy: hints.lastBy } : {}),
       ...(hints?.rowsOnly ? { rowsOnly: true } : {}),
-      ...(this.limits.scanWorkers > 0 ? { workers: { pool: () => (this.pool ??= new WorkerPool(this.limits.scanWorkers, this.limits.scanWorkerCacheBytesMax)), rowsMin: this.limits.scanWorkerRowsMin } } : {}),
+      ...(this.limits.scanWorkers > 0 ? { workers: { pool: () => this.workerPool(), rowsMin: this.limits.scanWorkerRowsMin } } : {}),
     };
   }
 

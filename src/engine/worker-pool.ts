@@ -14,7 +14,11 @@ import { StrataError } from '../core/errors.js';
 import type { ErrorCode, ErrorDetails } from '../core/errors.js';
 import type { Column } from '../schema/schema.js';
 import type { AggregateBegin, AggregateDone, AggregateReply, WorkerCacheStats } from './aggregate-worker.js';
-import type { DecodeReply, DecodeTask, ScanWorkerData } from './scan-worker.js';
+import type { Batch } from '../chunk/batch.js';
+import type { Limits } from '../core/limits.js';
+import type { InputFormat } from '../ingest/parse.js';
+import type { DatasetSchema } from '../schema/schema.js';
+import type { DecodeReply, DecodeTask, ParseReply, ParseTask, ScanWorkerData } from './scan-worker.js';
 
 /** The compiled worker: beside this file in dist/, or dist/'s copy when running from TypeScript sources (tests). */
 function workerFile(): string {
@@ -24,7 +28,7 @@ function workerFile(): string {
 }
 
 interface Slot { worker: Worker; busy: number; cache: WorkerCacheStats }
-type Reply = DecodeReply | AggregateReply;
+type Reply = DecodeReply | ParseReply | AggregateReply;
 /** Takes a reply; true when it was the last one expected. */
 interface Pending { onReply: (reply: Reply) => boolean; reject: (e: Error) => void; slot: Slot }
 
@@ -100,6 +104,21 @@ export class WorkerPool {
       const own = ownBuffers(blobs);
       const task: DecodeTask = { kind: 'decode', id, dataset, ref, columns, blobs: own };
       slot.worker.postMessage(task, transfer(own));
+    });
+  }
+
+  /** Parses a whole input in the least busy worker (the bytes are moved there, not copied). */
+  parse(dataset: string, schema: DatasetSchema, limits: Limits, format: InputFormat, bytes: Uint8Array): Promise<Batch> {
+    if (this.slots.length === 0) this.start();
+    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    return new Promise((resolve, reject) => {
+      const id = this.begin(slot, (reply) => {
+        const r = reply as ParseReply;
+        resolve({ rows: r.rows, columns: new Map(r.columns) });
+        return true;
+      }, reject);
+      const [own] = ownBuffers([bytes]);
+      slot.worker.postMessage({ kind: 'parse', id, dataset, schema, limits, format, bytes: own! } satisfies ParseTask, transfer([own]));
     });
   }
 

@@ -18,7 +18,7 @@
  * `lingerMs` after their first one; a partition with `maxBufferedRows`
  * waiting stops fetching until they are stored (backpressure).
  */
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { Kafka, logLevel } from 'kafkajs';
 import { StrataError, isStrataError } from '../core/errors.js';
 import type { Batch } from '../chunk/batch.js';
@@ -73,7 +73,11 @@ export function lagOf(s: KafkaSourceStats): number {
   return s.partitions.reduce((n, p) => n + Math.max(0, p.high - p.position - 1), 0);
 }
 
-interface Pending { offset: number; key: string | null; value: Buffer; timestamp: number }
+/** A fetched record, kept as the client gave it (one object less per record). */
+type Pending = KafkaMessage;
+const empty = Buffer.alloc(0);
+const offsetOf = (r: Pending): number => Number(r.offset);
+const valueOf = (r: Pending): Buffer => r.value ?? empty;
 
 /** A flush's good records as one batch, and the offset of the last of them. */
 interface Good { last: number; rows: number; batch: Batch; schema: DatasetSchema }
@@ -87,12 +91,16 @@ interface PartitionState {
   high: number;
   buffer: Pending[];
   timer: NodeJS.Timeout | null;
+  /** The batches taken from the buffer, stored one after another (each parsed as soon as it is taken). */
   flushing: Promise<void>;
-  /** Bumped when the partition is (re)assigned. */
-  epoch: number;
   /** Its stored position has been read. */
   ready: boolean;
+  /** A store failed: the batches queued behind it are dropped (the partition is read again from its stored position). */
+  failed: boolean;
+  /** Records taken from the buffer and not stored yet. */
+  storing: number;
 }
+
 
 /** Columns of a dead-letter dataset (named so no SQL keyword needs quoting). */
 const deadLetterSchema = 'kafka_topic:string,kafka_partition:int32,kafka_offset:int64,kafka_key:string,kafka_value:string,error:string,kafka_time:timestamp';
@@ -117,7 +125,7 @@ export class KafkaSource {
   stats(): KafkaSourceStats {
     return {
       dataset: this.o.dataset, topic: this.o.topic, ...this.counts,
-      partitions: [...this.parts.values()].sort((a, b) => a.partition - b.partition).map((p) => ({ partition: p.partition, position: p.position, high: p.high, buffered: p.buffer.length })),
+      partitions: [...this.parts.values()].sort((a, b) => a.partition - b.partition).map((p) => ({ partition: p.partition, position: p.position, high: p.high, buffered: this.bufferedOf(p) })),
     };
   }
 
@@ -147,14 +155,18 @@ export class KafkaSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.parts.values()].map((p) => this.flush(p).catch(() => undefined)));
+    // What is buffered is stored before leaving, one batch after another.
+    await Promise.all([...this.parts.values()].map(async (p) => {
+      if (p.timer) { clearTimeout(p.timer); p.timer = null; }
+      while (p.buffer.length > 0 && this.parts.get(p.partition) === p && !p.failed) void this.flush(p);
+      await p.flushing;
+    }).map((q) => q.catch(() => undefined)));
     await this.consumer?.disconnect();
   }
 
   /** A partition assigned to this consumer: resume right after its stored position. */
   private async assign(partition: number, fromTime: number | undefined): Promise<void> {
-    const epoch = (this.parts.get(partition)?.epoch ?? 0) + 1;
-    const state: PartitionState = { partition, position: -1, next: null, high: 0, buffer: [], timer: null, flushing: Promise.resolve(), epoch, ready: false };
+    const state: PartitionState = { partition, position: -1, next: null, high: 0, buffer: [], timer: null, flushing: Promise.resolve(), ready: false, failed: false, storing: 0 };
     this.parts.set(partition, state);
     const w = await this.db.writer(this.o.dataset, this.writerOf(partition));
     if (this.parts.get(partition) !== state) return;
@@ -175,51 +187,78 @@ export class KafkaSource {
     for (let i = 0; i < 250 && (!s || !s.ready); i++) { await new Promise((r) => setTimeout(r, 20)); s = this.parts.get(batch.partition); }
     if (!s || !s.ready) return;
     s.high = Number(batch.highWatermark);
+    // Resolving only moves the fetch on (nothing is committed to Kafka): the stored position is in the dataset.
+    // It is done once per fetched batch, as kafkajs's per-record bookkeeping cost more than the parsing.
+    let resolved: string | null = null;
+    const resolve = (): void => { if (resolved !== null) resolveOffset(resolved); resolved = null; };
+    if (!isRunning() || isStale() || this.stopped) return;
     for (const m of batch.messages) {
-      if (!isRunning() || isStale() || this.stopped) return;
       const offset = Number(m.offset);
-      // Resolving only moves the fetch on (nothing is committed to Kafka): the stored position is in the dataset.
-      if (s.next !== null && offset < s.next) { resolveOffset(m.offset); continue; } // stored already
+      if (s.next !== null && offset < s.next) { resolved = m.offset; continue; } // stored already
       if (s.next !== null && offset > s.next) {
         // A fetch from before the seek: go back to the position instead of leaving a gap.
+        resolve();
         this.consumer!.seek({ topic: this.o.topic, partition: s.partition, offset: String(s.next) });
         return;
       }
-      s.buffer.push({ offset, key: m.key ? m.key.toString('utf8') : null, value: m.value ?? Buffer.alloc(0), timestamp: Number(m.timestamp) });
+      s.buffer.push(m);
       s.next = offset + 1;
-      resolveOffset(m.offset);
-      if (s.buffer.length >= this.o.batchRows) await this.schedule(s, 0);
-      else if (!s.timer) s.timer = setTimeout(() => { s!.timer = null; void this.schedule(s!, 0); }, this.o.lingerMs);
-      if (s.buffer.length >= this.o.maxBufferedRows) { await s.flushing; await heartbeat(); }
+      resolved = m.offset;
+      // A full batch is stored while fetching goes on; only a full buffer waits for the store.
+      if (s.buffer.length >= this.o.batchRows) void this.flush(s);
+      else if (!s.timer) s.timer = setTimeout(() => { s!.timer = null; void this.flush(s!); }, this.o.lingerMs);
+      if (this.bufferedOf(s) >= this.o.maxBufferedRows) {
+        resolve();
+        await s.flushing;
+        await heartbeat();
+        if (!isRunning() || isStale() || this.stopped || this.parts.get(batch.partition) !== s) return;
+      }
     }
+    resolve();
     await heartbeat();
   }
 
-  private schedule(s: PartitionState, _delay: number): Promise<void> {
-    if (s.timer) { clearTimeout(s.timer); s.timer = null; }
-    s.flushing = s.flushing.then(() => this.flush(s)).catch((e: unknown) => this.failed(s, e));
-    return s.flushing;
-  }
+  /** Records of a partition not stored yet: in the buffer and in the batch being stored. */
+  private bufferedOf(s: PartitionState): number { return s.buffer.length + s.storing; }
 
   private failed(s: PartitionState, e: unknown): void {
+    if (s.failed) return;
+    s.failed = true;
+    s.buffer = [];
+    s.storing = 0;
     if (isStrataError(e, 'STRATA_ERR_WRITER_MOVED')) {
       // Another consumer stored for this partition: forget the buffer and resume after what it stored.
       this.counts.moved++;
-      s.buffer = [];
       if (this.parts.get(s.partition) === s) void this.assign(s.partition, undefined);
       return;
     }
     this.o.onWarning?.(`kafka ${this.o.topic}/${s.partition}: ${(e as Error).message}; retrying from the stored position`);
-    s.buffer = [];
     if (this.parts.get(s.partition) === s) setTimeout(() => { if (this.parts.get(s.partition) === s) void this.assign(s.partition, undefined); }, 1000);
   }
 
-  /** Stores the buffered records of a partition: dead letters first, then the good records fenced on the position. */
-  private async flush(s: PartitionState): Promise<void> {
-    const records = s.buffer;
-    if (records.length === 0) return;
-    s.buffer = [];
-    const { good, bad } = await this.sort(records);
+  /**
+   * Takes up to a batch from the buffer and queues it to be stored after the
+   * batches before it: dead letters first, then the good records fenced on
+   * the position. Parsing starts at once (in a worker), so a partition's next
+   * batches are parsed while the one before is committed.
+   */
+  private flush(s: PartitionState): Promise<void> {
+    if (s.timer) { clearTimeout(s.timer); s.timer = null; }
+    if (s.buffer.length === 0 || s.failed) return s.flushing;
+    const records = s.buffer.length <= this.o.batchRows ? s.buffer : s.buffer.slice(0, this.o.batchRows);
+    s.buffer = records === s.buffer ? [] : s.buffer.slice(records.length);
+    s.storing += records.length;
+    const sorted = this.sort(records);
+    sorted.catch(() => undefined); // seen by the link below, or moot once an earlier one failed
+    s.flushing = s.flushing.then(async () => {
+      if (s.failed || this.parts.get(s.partition) !== s) return;
+      await this.store(s, await sorted);
+      s.storing -= records.length;
+    }).catch((e: unknown) => this.failed(s, e));
+    return s.flushing;
+  }
+
+  private async store(s: PartitionState, { good, bad }: { good: Good | null; bad: Bad[] }): Promise<void> {
     if (bad.length > 0) await this.deadLetter(s.partition, bad);
     if (good) {
       const r = await this.db.append(this.o.dataset, good.batch, { writer: this.writerOf(s.partition), seq: good.last, after: s.position }, good.schema);
@@ -241,25 +280,36 @@ export class KafkaSource {
     if (this.o.format === 'arrow') {
       const parsed: { record: Pending; batch: Batch; schema: DatasetSchema }[] = [];
       for (const record of records) {
-        try { parsed.push({ record, ...await this.db.parse(this.o.dataset, record.value, 'arrow') }); } catch (e) { if (!refused(e)) throw e; bad.push({ record, error: `${e.code}: ${e.message}` }); }
+        try { parsed.push({ record, ...await this.db.parse(this.o.dataset, valueOf(record), 'arrow') }); } catch (e) { if (!refused(e)) throw e; bad.push({ record, error: `${e.code}: ${e.message}` }); }
       }
       if (parsed.length === 0) return { good: null, bad };
-      return { good: { last: parsed[parsed.length - 1]!.record.offset, rows: parsed.reduce((n, p) => n + p.batch.rows, 0), batch: concatBatches(parsed.map((p) => p.batch)), schema: parsed[0]!.schema }, bad };
+      return { good: { last: offsetOf(parsed[parsed.length - 1]!.record), rows: parsed.reduce((n, p) => n + p.batch.rows, 0), batch: concatBatches(parsed.map((p) => p.batch)), schema: parsed[0]!.schema }, bad };
     }
     // The records' bytes joined by newlines, as one input (a record's own newline would split it: it becomes a space).
     if (this.o.format === 'csv' && this.csvHeader === null) this.csvHeader = `${(await this.db.snapshot(this.o.dataset)).schema.columns.map((c) => c.name).join(',')}\n`;
-    const newline = Buffer.from('\n');
     const text = (rs: Pending[]): Buffer => {
-      const parts: Buffer[] = this.o.format === 'csv' ? [Buffer.from(this.csvHeader!)] : [];
-      for (const r of rs) parts.push(r.value.includes(10) ? Buffer.from(r.value.toString('utf8').replace(/\n/g, ' ')) : r.value, newline);
-      return Buffer.concat(parts);
+      const header = this.o.format === 'csv' ? Buffer.from(this.csvHeader!) : empty;
+      let bytes = header.length;
+      for (const r of rs) bytes += valueOf(r).length + 1;
+      // Not from Node's shared pool: the buffer is moved to a parse worker whole.
+      const out = Buffer.allocUnsafeSlow(bytes);
+      let at = header.copy(out, 0);
+      for (const r of rs) {
+        const v = valueOf(r);
+        v.copy(out, at);
+        // A record's own newline would split it: it becomes a space (a newline byte is never inside a UTF-8 sequence).
+        for (let i = v.indexOf(10); i >= 0; i = v.indexOf(10, i + 1)) out[at + i] = 32;
+        at += v.length;
+        out[at++] = 10;
+      }
+      return out;
     };
     const fmt = this.o.format === 'csv' ? 'csv' : 'ndjson';
     let whole: { batch: Batch; schema: DatasetSchema } | null = null;
     const check = async (rs: Pending[]): Promise<Pending[]> => {
       if (rs.length === 0) return [];
       try {
-        const parsed = await this.db.parse(this.o.dataset, text(rs), fmt);
+        const parsed = await this.db.parse(this.o.dataset, text(rs), fmt, { offThread: true });
         if (rs === records) whole = parsed;
         return rs;
       } catch (e) {
@@ -272,8 +322,8 @@ export class KafkaSource {
     const good = await check(records);
     if (good.length === 0) return { good: null, bad };
     // All good (the usual case): the first parse is the batch.
-    const parsed = whole ?? await this.db.parse(this.o.dataset, text(good), fmt);
-    return { good: { last: good[good.length - 1]!.offset, rows: good.length, ...parsed }, bad };
+    const parsed = whole ?? await this.db.parse(this.o.dataset, text(good), fmt, { offThread: true });
+    return { good: { last: offsetOf(good[good.length - 1]!), rows: good.length, ...parsed }, bad };
   }
 
   private csvHeader: string | null = null;
@@ -287,8 +337,8 @@ export class KafkaSource {
     }
     // One append per record, seq = its offset: a retry after a crash is a duplicate whatever the batch boundaries were.
     const results = await Promise.all(bad.map(({ record, error }) => this.db.ingest(ds, JSON.stringify({
-      kafka_topic: this.o.topic, kafka_partition: partition, kafka_offset: String(record.offset), kafka_key: record.key, kafka_value: record.value.toString('utf8'), error, kafka_time: record.timestamp,
-    }), 'ndjson', { writer: `kafka-dead/${this.o.topic}/${partition}`, seq: record.offset })));
+      kafka_topic: this.o.topic, kafka_partition: partition, kafka_offset: record.offset, kafka_key: record.key ? record.key.toString('utf8') : null, kafka_value: valueOf(record).toString('utf8'), error, kafka_time: Number(record.timestamp),
+    }), 'ndjson', { writer: `kafka-dead/${this.o.topic}/${partition}`, seq: offsetOf(record) })));
     this.counts.deadLetters += results.filter((r) => !r.duplicate).length;
   }
 }
