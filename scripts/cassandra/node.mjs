@@ -7,12 +7,10 @@
 // Environment: STRATA_CASSANDRA_DIR, STRATA_CASSANDRA_PORT (9042),
 // STRATA_CASSANDRA_HEAP (2G: every test keyspace costs heap), STRATA_JAVA_HOME (a JDK 17 or 11; found under the
 // usual JVM folders otherwise).
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { ensureJars, findJavaHome, isOurs, launch, readPid, stopProcess, waitReady } from '../jvm/service.mjs';
 import { releaseVersion } from './cql.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -41,46 +39,6 @@ function settings({ dir, port, storagePort, heap, timeoutSeconds, lib, unsafeSys
     log: join(root, 'cassandra.log'),
     pidFile: join(root, 'cassandra.pid'),
   };
-}
-
-// Cassandra 5.0 runs on Java 11 and 17 only; prefer 17.
-function findJavaHome() {
-  if (process.env.STRATA_JAVA_HOME) return process.env.STRATA_JAVA_HOME;
-  const homes = [process.env.JAVA_HOME];
-  for (const parent of ['/usr/lib/jvm', '/Library/Java/JavaVirtualMachines']) {
-    if (!existsSync(parent)) continue;
-    for (const name of readdirSync(parent).sort()) {
-      homes.push(join(parent, name), join(parent, name, 'Contents', 'Home'));
-    }
-  }
-  const major = (home) => {
-    if (!home || !existsSync(join(home, 'bin', 'java')) || !existsSync(join(home, 'release'))) return null;
-    return readFileSync(join(home, 'release'), 'utf8').match(/^JAVA_VERSION="(?:1\.)?(\d+)/m)?.[1] ?? null;
-  };
-  const home = homes.find((h) => major(h) === '17') ?? homes.find((h) => major(h) === '11');
-  if (!home) throw new Error('Cassandra 5.0 needs a JDK 17 (or 11); install one or set STRATA_JAVA_HOME');
-  return home;
-}
-
-// Copies cassandra-all and its dependencies into lib/ unless they are already
-// there for the current pom (a stamp file holds the pom's hash).
-function ensureJars(s, javaHome) {
-  const hash = createHash('sha256').update(readFileSync(POM)).digest('hex');
-  const stamp = join(s.lib, '.pom-sha256');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return false;
-  rmSync(s.lib, { recursive: true, force: true });
-  console.log(`cassandra: resolving jars with Maven into ${s.lib} ...`);
-  const mvn = spawnSync(
-    'mvn',
-    ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${s.lib}`],
-    { encoding: 'utf8', env: { ...process.env, JAVA_HOME: javaHome } },
-  );
-  if (mvn.error) throw new Error(`cannot run mvn: ${mvn.error.message}`);
-  if (mvn.status !== 0) {
-    throw new Error(`mvn dependency:copy-dependencies failed (exit ${mvn.status}):\n${mvn.stdout}${mvn.stderr}`);
-  }
-  writeFileSync(stamp, hash);
-  return true;
 }
 
 function writeConfig(s) {
@@ -148,7 +106,7 @@ const OPENS = [
   'java.base/sun.nio.ch', 'jdk.compiler/com.sun.tools.javac', 'jdk.management/com.sun.management.internal',
 ];
 
-export function jvmArgs(s) {
+function jvmArgs(s) {
   const jamm = readdirSync(s.lib).find((f) => /^jamm-.*\.jar$/.test(f));
   return [
     `-Xms${s.heap}`, `-Xmx${s.heap}`, '-XX:+ExitOnOutOfMemoryError',
@@ -171,25 +129,8 @@ export function jvmArgs(s) {
   ];
 }
 
-const readPid = (s) => (existsSync(s.pidFile) ? Number(readFileSync(s.pidFile, 'utf8').trim()) || null : null);
-
-const signal = (pid, name) => {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-// True if pid is alive and (where /proc exists) is the node of this run folder,
-// so a stale pid file never leads to signalling an unrelated process.
-function isNode(s, pid) {
-  if (!signal(pid, 0)) return false;
-  const cmdline = `/proc/${pid}/cmdline`;
-  if (!existsSync('/proc/self')) return true;
-  return existsSync(cmdline) && readFileSync(cmdline, 'utf8').includes(join(s.dir, 'cassandra.yaml'));
-}
+// The node of this run folder is the JVM whose command line names its cassandra.yaml.
+const marker = (s) => join(s.dir, 'cassandra.yaml');
 
 // The last lines of the node's log, preceded by its first ERROR (and the next
 // line) when that is further up, since a failed start ends with shutdown noise.
@@ -211,46 +152,27 @@ export async function startCassandra(options) {
   const s = settings(options);
   const began = performance.now();
   const seconds = () => Math.round((performance.now() - began) / 100) / 10;
-  const info = (extra) => ({ host: s.host, port: s.port, dir: s.dir, pid: readPid(s), ...extra });
+  const info = (extra) => ({ host: s.host, port: s.port, dir: s.dir, pid: readPid(s.pidFile), ...extra });
 
   const running = await releaseVersion(s.host, s.port, { timeoutMs: 2000 });
   if (running) return info({ started: false, version: running, seconds: 0 });
 
   mkdirSync(s.dir, { recursive: true });
-  let pid = readPid(s);
+  let pid = readPid(s.pidFile);
   let started = false;
-  if (!pid || !isNode(s, pid)) {
-    // Nothing of ours is starting up already: launch a new node.
-    const javaHome = findJavaHome();
-    ensureJars(s, javaHome);
+  if (!pid || !isOurs(pid, marker(s))) {
+    // Nothing of ours is starting up already: launch a new node (Cassandra 5.0 runs on Java 11 and 17 only).
+    const javaHome = findJavaHome((major) => major === 11, 'Cassandra 5.0 needs a JDK 17 (or 11)');
+    ensureJars({ name: 'cassandra', pom: POM, lib: s.lib, javaHome });
     writeConfig(s);
-    const log = openSync(s.log, 'w');
-    const child = spawn(join(javaHome, 'bin', 'java'), jvmArgs(s), {
-      cwd: s.dir,
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { ...process.env, JAVA_HOME: javaHome },
-    });
-    closeSync(log);
-    child.unref();
-    pid = child.pid;
-    writeFileSync(s.pidFile, `${pid}\n`);
+    pid = launch({ javaHome, args: jvmArgs(s), cwd: s.dir, log: s.log, pidFile: s.pidFile });
     started = true;
   }
-
-  const deadline = began + s.timeoutSeconds * 1000;
-  while (performance.now() < deadline) {
-    if (!isNode(s, pid)) {
-      rmSync(s.pidFile, { force: true });
-      throw new Error(`Cassandra exited during startup; last lines of ${s.log}:\n${logTail(s)}`);
-    }
-    const version = await releaseVersion(s.host, s.port, { timeoutMs: 5000 });
-    if (version) return info({ started, version, seconds: seconds() });
-    await sleep(500);
-  }
-  signal(pid, 'SIGKILL');
-  rmSync(s.pidFile, { force: true });
-  throw new Error(`Cassandra did not answer within ${s.timeoutSeconds} s; last lines of ${s.log}:\n${logTail(s)}`);
+  const version = await waitReady({
+    name: 'Cassandra', pid, marker: marker(s), pidFile: s.pidFile, deadline: began + s.timeoutSeconds * 1000, everyMs: 500,
+    ready: () => releaseVersion(s.host, s.port, { timeoutMs: 5000 }), tail: () => logTail(s),
+  });
+  return info({ started, version, seconds: seconds() });
 }
 
 /**
@@ -260,18 +182,7 @@ export async function startCassandra(options) {
  */
 export async function stopCassandra({ clean = false, kill = false, ...options } = {}) {
   const s = settings(options);
-  const began = performance.now();
-  const pid = readPid(s);
-  let stopped = false;
-  if (pid && isNode(s, pid)) {
-    // kill: no clean shutdown at all, as when a machine dies (fault tests).
-    signal(pid, kill ? 'SIGKILL' : 'SIGTERM');
-    for (let i = 0; i < 300 && isNode(s, pid); i++) await sleep(100);
-    if (isNode(s, pid)) signal(pid, 'SIGKILL');
-    for (let i = 0; i < 50 && isNode(s, pid); i++) await sleep(100);
-    stopped = true;
-  }
-  rmSync(s.pidFile, { force: true });
+  const result = await stopProcess({ pidFile: s.pidFile, marker: marker(s), kill });
   if (clean) rmSync(s.data, { recursive: true, force: true });
-  return { stopped, pid, seconds: Math.round((performance.now() - began) / 100) / 10 };
+  return result;
 }

@@ -11,7 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Strata, parseColumns } from '../../src/index.js';
 import { KafkaSource } from '../../src/kafka/source.js';
-import { kafkaBrokers } from '../helpers/kafka.js';
+import { createTopic, kafkaBrokers } from '../helpers/kafka.js';
 
 const partitions = 4;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -55,12 +55,8 @@ describe('a Kafka rebalance with batches in flight', () => {
     const brokers = kafkaBrokers();
     const topic = `race-${Date.now().toString(36)}`;
     const n = 8_000;
-    const kafka = new Kafka({ clientId: 'test', brokers: [brokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.producer();
+    await createTopic(brokers, topic, partitions);
+    const producer = new Kafka({ clientId: 'test', brokers: [brokers], logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     const send = (from: number, count: number): Promise<unknown> => producer.send({ topic, messages: Array.from({ length: count }, (_, j) => ({ partition: (from + j) % partitions, value: JSON.stringify({ id: from + j, v: from + j }) })) });
     await send(0, n);

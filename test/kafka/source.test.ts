@@ -18,27 +18,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Strata, parseColumns } from '../../src/index.js';
 // @ts-expect-error: a plain ESM script without type declarations
 import { startKafka, stopKafka } from '../../scripts/kafka/node.mjs';
-import { kafkaBrokers } from '../helpers/kafka.js';
+import { kafkaBrokers, produce as produceTo } from '../helpers/kafka.js';
 import { seededRandom } from '../helpers/random.js';
 
 const bin = path.resolve('bin/strata');
 const partitions = 4;
 const records = Number(process.env.STRATA_KAFKA_RECORDS ?? 1_000_000);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function produce(brokers: string, topic: string, n: number, value: (i: number) => string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'test', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let i = 0; i < n; i += 10_000) {
-    await producer.send({ topic, messages: Array.from({ length: Math.min(10_000, n - i) }, (_, j) => ({ partition: (i + j) % partitions, value: value(i + j) })) });
-  }
-  await producer.disconnect();
-}
+const produce = (brokers: string, topic: string, n: number, value: (i: number) => string | Buffer): Promise<void> => produceTo(brokers, topic, partitions, n, value);
 
 /** Topic names of this run: a broker left running by a developer may hold earlier runs' topics. */
 const run = Date.now().toString(36);
@@ -199,14 +186,7 @@ describe('strata kafka on a real broker', () => {
       id: makeVector({ type: new Int64(), data: BigInt64Array.from([BigInt(2 * i), BigInt(2 * i + 1)]) }), host: vectorFromArray(['a', 'b'], new Utf8()),
       ts: makeVector({ type: new TimestampMillisecond(), data: BigInt64Array.from([BigInt(i), BigInt(i + 1)]) }), v: makeVector({ type: new Float64(), data: Float64Array.from([i, -i]) }),
     }), 'stream'));
-    const { Kafka: K } = await import('kafkajs');
-    const kafka = new K({ clientId: 'test', brokers: [kafkaBrokers()], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin(); await admin.connect();
-    await admin.createTopics({ topics: [{ topic: `events7-${run}`, numPartitions: partitions }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.producer(); await producer.connect();
-    await producer.send({ topic: `events7-${run}`, messages: Array.from({ length: 400 }, (_, i) => ({ partition: i % partitions, value: i % 100 === 9 ? Buffer.from('not arrow') : arrow(i) })) });
-    await producer.disconnect();
+    await produce(kafkaBrokers(), `events7-${run}`, 400, (i) => (i % 100 === 9 ? Buffer.from('not arrow') : arrow(i)));
     const csv = spawn(bin, ['--store', store, 'kafka', 'ev6', '--brokers', kafkaBrokers(), '--topic', `events6-${run}`, '--format', 'csv'], { stdio: 'ignore' });
     const arr = spawn(bin, ['--store', store, 'kafka', 'ev7', '--brokers', kafkaBrokers(), '--topic', `events7-${run}`, '--format', 'arrow'], { stdio: 'ignore' });
     children.add(csv); children.add(arr);
