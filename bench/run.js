@@ -11,6 +11,7 @@ import { flightsMarkdown } from './flights.js';
 import { kernelsMarkdown } from './kernels.js';
 import { lifecycleMarkdown } from './lifecycle.js';
 import { kafkaMarkdown } from './kafka.js';
+import { consoleMarkdown } from './console.js';
 import { historyMarkdown, httpStreamMarkdown, streamMarkdown } from './stream.js';
 import { tsbsMarkdown } from './tsbs/index.js';
 
@@ -61,6 +62,7 @@ const lifecycle = section('lifecycle', { batches: env('STRATA_BENCH_LIFECYCLE_BA
 const kernels = section('kernels');
 const tsbs = section('tsbs', tsbsOptions);
 const flights = section('flights', { runs: env('STRATA_BENCH_FLIGHTS_RUNS', 5) });
+const webConsole = section('console');
 const http = section('http', { mixedSeconds: Number(process.env.STRATA_BENCH_HTTP_MIXED_SECONDS ?? 60) });
 rmSync(scratch, { recursive: true, force: true });
 const results = {
@@ -79,6 +81,7 @@ const results = {
   flights,
   filodb,
   http,
+  console: webConsole,
   seconds: Math.round((performance.now() - started) / 1000),
 };
 
@@ -106,6 +109,7 @@ const md = [
   tsbsMarkdown(tsbs),
   ...flightsMarkdown(flights),
   filodbMarkdown(filodb),
+  consoleMarkdown(webConsole),
   '## HTTP (a real server on 127.0.0.1 in the same process)',
   '',
   '| ingest: writers | rows per batch (Arrow IPC) | batches | rows/s | 429s |',

@@ -10,12 +10,13 @@ import { benchIngest } from './ingest.js';
 import { benchKernels } from './kernels.js';
 import { benchDeletes, benchLifecycleStream } from './lifecycle.js';
 import { benchKafka } from './kafka.js';
+import { benchConsole } from './console.js';
 import { benchHistory, benchHttpStream, benchStream } from './stream.js';
 import { benchTsbs } from './tsbs/index.js';
 
 const sections = {
   ingest: benchIngest, filodb: benchFilodb, httpStream: benchHttpStream, stream: benchStream,
-  history: benchHistory, kafka: benchKafka, deletes: benchDeletes, lifecycle: benchLifecycleStream, kernels: benchKernels, tsbs: benchTsbs, flights: benchFlights, http: benchHttp,
+  history: benchHistory, kafka: benchKafka, console: benchConsole, deletes: benchDeletes, lifecycle: benchLifecycleStream, kernels: benchKernels, tsbs: benchTsbs, flights: benchFlights, http: benchHttp,
 };
 
 const [name, options, out] = process.argv.slice(2);

@@ -13,6 +13,7 @@ import { installAuth, parseTokens } from './auth.js';
 import { httpStatus } from './http-errors.js';
 import { Metrics } from './metrics.js';
 import { changeRoutes } from './routes/changes.js';
+import { consoleRoutes } from './routes/console.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { rowRoutes } from './routes/rows.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
@@ -114,5 +115,6 @@ export async function buildApp(db: Strata, options: AppOptions = {}): Promise<Fa
   await app.register(lifecycleRoutes(db));
   await app.register(sqlRoutes(db, metrics));
   await app.register(changeRoutes(db));
+  await app.register(consoleRoutes());
   return app;
 }

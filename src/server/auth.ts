@@ -38,14 +38,21 @@ export function parseTokens(spec: string | undefined): Map<string, Role> {
   return out;
 }
 
+/** The role of the request's bearer token, if it has a valid one. */
+function roleOf(request: FastifyRequest, tokens: Map<string, Role>): Role | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''));
+  return m ? tokens.get(digest(m[1]!)) : undefined;
+}
+
 export function installAuth(app: FastifyInstance, tokens: Map<string, Role>): void {
+  // GET /whoami: what the caller may do (the console shows admin actions to admins only). Without tokens, everyone is admin.
+  app.get('/whoami', { config: { role: 'read' }, schema: { response: { 200: { type: 'object', properties: { auth: { type: 'boolean' }, role: { type: 'string', enum: [...roles] } } } } } },
+    async (request) => ({ auth: tokens.size > 0, role: tokens.size > 0 ? roleOf(request, tokens) : 'admin' }));
   if (tokens.size === 0) return;
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const needed = (request.routeOptions.config as RouteAuth | undefined)?.role ?? 'admin';
     if (needed === 'public') return;
-    const header = String(request.headers.authorization ?? '');
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const role = m ? tokens.get(digest(m[1]!)) : undefined;
+    const role = roleOf(request, tokens);
     if (!role) throw new StrataError('STRATA_ERR_UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)');
     if (roles.indexOf(role) < roles.indexOf(needed)) {
       throw new StrataError('STRATA_ERR_FORBIDDEN', `${request.method} ${request.routeOptions.url ?? request.url} needs the ${needed} role; this token has ${role}`);

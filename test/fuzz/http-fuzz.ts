@@ -8,11 +8,10 @@
  * slowest /health, and any refused batch after which the dataset's version
  * or row count moved. The same seed gives the same inputs.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { batchMessage, concat, endOfStream, honestStream, schemaMessage } from '../helpers/arrow-forge.js';
 import { seededRandom } from '../helpers/random.js';
+import { startServer } from '../helpers/serve.js';
 
 export interface FuzzReport {
   seed: number;
@@ -131,22 +130,6 @@ class Inputs {
   name(): string {
     return this.pick(['t', 's', 'nope', 'T', '../t', '..%2Ft', '%00', 'a'.repeat(64), 'a'.repeat(300), '\u00e9', 'pg_type', encodeURIComponent(this.text(8))]);
   }
-}
-
-export async function startServer(bin: string, env: Record<string, string> = {}): Promise<{ base: string; child: ChildProcess; exited: () => boolean }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env: { ...process.env, STRATA_STORE: 'memory:', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let exited = false;
-  child.on('exit', () => { exited = true; });
-  const base = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /serving .* on (http:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`strata serve exited (${String(code)}): ${err}`)));
-  });
-  return { base, child, exited: () => exited };
 }
 
 export async function fuzzHttp(options: { seed: number; inputs: number; bin?: string; log?: (line: string) => void }): Promise<FuzzReport> {

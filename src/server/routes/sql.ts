@@ -24,7 +24,7 @@ function formatOf(accept: string): Format {
 }
 
 /** The answer's bytes, one piece per batch, in the chosen format. */
-async function* encode(format: Format, cursor: TimedCursor, first: ResultBatch | null): AsyncGenerator<string | Uint8Array> {
+async function* encode(format: Format, cursor: TimedCursor, first: ResultBatch | null, explain: boolean): AsyncGenerator<string | Uint8Array> {
   const names = cursor.columns.map((c) => c.name);
   const arrow = format === 'arrow' ? new ArrowResultWriter(names, cursor.types) : null;
   let rowsSent = 0;
@@ -40,13 +40,14 @@ async function* encode(format: Format, cursor: TimedCursor, first: ResultBatch |
     }
     rowsSent += b.rows.length;
   }
-  if (format === 'json') yield ']}';
+  // The plan is known in full once the last rows are out: it closes the answer.
+  if (format === 'json') yield explain ? `],"explain":${JSON.stringify(cursor.explain)}}` : ']}';
   if (arrow) yield arrow.end();
 }
 
 /**
- * POST /sql {sql}: one read-only SELECT. The answer's form follows Accept:
- * application/json (default) {columns, rows}, application/x-ndjson one row
+ * POST /sql {sql, explain?}: one read-only SELECT. The answer's form follows Accept:
+ * application/json (default) {columns, rows} (and `explain`, the plan, when asked), application/x-ndjson one row
  * object per line, text/csv with a header line, application/vnd.apache.arrow.stream.
  *
  * Answers stream: each DuckDB vector is encoded and sent when the client is
@@ -58,9 +59,9 @@ async function* encode(format: Format, cursor: TimedCursor, first: ResultBatch |
  */
 export function sqlRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
   return async (app) => {
-    app.post<{ Body: { sql: string } }>('/sql', {
+    app.post<{ Body: { sql: string; explain?: boolean } }>('/sql', {
       config: { role: 'read' },
-      schema: { body: { type: 'object', required: ['sql'], properties: { sql: { type: 'string', minLength: 1 } } } },
+      schema: { body: { type: 'object', required: ['sql'], properties: { sql: { type: 'string', minLength: 1 }, explain: { type: 'boolean', description: 'JSON answers end with the plan: path, scans (chunks pruned, rows read), times' } } } },
     }, async (request, reply) => {
       const t0 = performance.now();
       const cursor = await db.query(request.body.sql);
@@ -72,7 +73,7 @@ export function sqlRoutes(db: Strata, metrics: Metrics): FastifyPluginAsync {
         throw e;
       }
       const format = formatOf(String(request.headers.accept ?? ''));
-      const body = Readable.from(encode(format, cursor, first), { objectMode: false });
+      const body = Readable.from(encode(format, cursor, first, request.body.explain === true), { objectMode: false });
       // At the deadline the answer is cut off: the stream and the connection end unfinished.
       const stop = (): void => { body.destroy(); reply.raw.destroy(); };
       cursor.signal.addEventListener('abort', stop, { once: true });
