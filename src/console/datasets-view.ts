@@ -23,6 +23,7 @@ export class DatasetsView {
   private readonly detail: HTMLElement;
   private readonly errors: HTMLElement;
   private readonly create: HTMLElement;
+  private showing = 0;
 
   constructor(private readonly host: DatasetsHost) {
     this.list = h('div', { class: 'dataset-list' });
@@ -55,8 +56,10 @@ export class DatasetsView {
   /** Shows a dataset; `said` is what its upload form last said (kept across the refresh an upload makes). */
   async show(name: string, said = ''): Promise<void> {
     clear(this.errors);
+    const ticket = ++this.showing;
     try {
       const d = await api<DatasetInfo>('GET', `/datasets/${encodeURIComponent(name)}`);
+      if (ticket !== this.showing) return; // a later show() renders instead
       this.detail.dataset.name = name;
       const dl = (pairs: [string, string][]): HTMLElement => h('dl', {}, ...pairs.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]));
       const compaction = d.pendingCompactionChunks === 0 ? 'compacted' : `${formatNumber(d.pendingCompactionChunks)} chunks to compact (${formatNumber(d.mixedChunks)} mixed)`;

@@ -9,8 +9,9 @@
  * and labels its controls. Screenshots of each view go to
  * test-results/console/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +160,41 @@ describe('the web console in Chromium', () => {
     await page.close();
   });
 
+  it('completes dataset and column names, remembers recent queries, and downloads the answer as CSV and Arrow', async () => {
+    const page = await open();
+    await page.goto(`${server.base}/#query`);
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type('select * from weat');
+    await expect.poll(() => page.locator('.cm-tooltip-autocomplete').textContent()).toContain('weather');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('select weather.');
+    await expect.poll(() => page.locator('.cm-tooltip-autocomplete').textContent()).toMatch(/city.*temp|temp.*city/);
+    await page.keyboard.press('Escape');
+    const first = 'select city, temp from weather order by ts limit 20';
+    const second = 'select count(*) as c from big';
+    await runQuery(page, first);
+    await runQuery(page, second);
+    const recent = page.getByLabel('Recent queries');
+    expect(await recent.locator('option').allTextContents()).toEqual(['Recent queries…', second, first]);
+    await recent.selectOption(first);
+    await expect.poll(() => page.locator('.cm-content').textContent()).toBe(first);
+    await page.keyboard.press('Control+Enter');
+    await expect.poll(() => page.locator('.query-view .status').textContent()).toMatch(/^20 rows in/);
+    const saved = async (button: string): Promise<Buffer> => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+      return readFileSync((await download.path())!);
+    };
+    const csv = await (await call('POST', '/sql', { sql: first }, 'application/json')).json() as { rows: unknown[][] };
+    expect((await saved('Download CSV')).toString()).toBe(`city,temp\n${csv.rows.map((r) => r.join(',')).join('\n')}\n`);
+    const table = tableFromIPC(await saved('Download Arrow'));
+    expect(table.numRows).toBe(20);
+    expect(table.getChild('city')!.toArray()).toEqual(csv.rows.map((r) => r[0]));
+    await page.close();
+  });
+
   it('shows a refused query\'s error code', async () => {
     const page = await open();
     await runQuery(page, 'select * from no_such_dataset');
@@ -173,8 +209,8 @@ describe('the web console in Chromium', () => {
   it('uploads a file with a progress bar and sees the new version; the same file again is stored once', async () => {
     const page = await open();
     await page.goto(`${server.base}/#datasets/weather`);
-    await page.getByRole('button', { name: 'Show dataset weather' }).click();
     await expect.poll(() => page.locator('.dataset-detail h2').textContent()).toBe('weather');
+    await page.waitForLoadState('networkidle');
     const before = await count('weather');
     const file = { name: 'more.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(weatherRows(1000, 250)) };
     await page.getByLabel('CSV, NDJSON or Arrow file').setInputFiles(file);
@@ -214,6 +250,23 @@ describe('the web console in Chromium', () => {
     // The count in the console follows.
     await runQuery(page, 'select count(*) as c from weather');
     expect((await shownRows(page, 1))[0]).toEqual([String(atOne)]);
+    await page.close();
+  });
+
+  it('reverts one version from the timeline, and puts a version\'s AT clause into the editor', async () => {
+    const page = await open();
+    const r = await call('POST', '/datasets/weather/rows', weatherRows(8000, 30), 'application/x-ndjson');
+    const { version } = (await r.json()) as { version: number };
+    const before = await count('weather');
+    await page.goto(`${server.base}/#history/weather`);
+    await page.getByRole('button', { name: `Revert version ${version} of weather` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revert' }).click();
+    await expect.poll(() => page.locator('.history-view .status').textContent()).toBe(`Reverted version ${version}.`);
+    expect(await count('weather')).toBe(before - 30);
+    await expect.poll(() => page.locator('.timeline li').first().textContent()).toContain(`reverted version ${version}`);
+    await page.getByRole('button', { name: 'Insert AT (VERSION => 1) into the editor' }).click();
+    expect(await page.evaluate(() => location.hash)).toBe('#query');
+    await expect.poll(() => page.locator('.cm-content').textContent()).toContain(' AT (VERSION => 1)');
     await page.close();
   });
 

@@ -29,14 +29,15 @@ const policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-
 
 /** dist/console beside the compiled server, or dist's copy when the server runs from TypeScript sources (tests). */
 export function consoleDir(): string {
+  // src/console holds an index.html too, but not the bundle: app.js marks a build.
   const here = fileURLToPath(new URL('../../console/', import.meta.url));
-  if (existsSync(join(here, 'index.html'))) return here;
+  if (existsSync(join(here, 'app.js'))) return here;
   return here.replace(/([/\\])src([/\\])console([/\\]?)$/, '$1dist$2console$3');
 }
 
 function load(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
-  if (!existsSync(join(dir, 'index.html'))) return assets;
+  if (!existsSync(join(dir, 'app.js'))) return assets;
   for (const name of readdirSync(dir)) {
     const type = types[extname(name)];
     if (!type) continue;
