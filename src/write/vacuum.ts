@@ -106,8 +106,9 @@ export async function vacuum(store: Store, log: VersionLog, dataset: string, opt
     await store.deleteVersions(dataset, doomed.slice(-1));
     versions = doomed.length;
     await writeHorizonMarker(store, dataset, { horizon, from: horizon });
-    await deleteOlderMarkers(store, dataset, horizon);
   }
+  // The work up to the horizon is done here: older markers go (also those a vacuum killed just before this step left).
+  if (marker || from !== null) await deleteOlderMarkers(store, dataset, horizon);
   log.vacuumed(dataset, horizon);
   return { horizon, segments: segments.length, versions, checkpoints: checkpoints.length };
 }

@@ -230,6 +230,32 @@ describe('the web console in Chromium', () => {
     await page.close();
   });
 
+  it('creates a dataset from the form and shows its schema, keys and compaction state', async () => {
+    const page = await open();
+    await page.goto(`${server.base}/#datasets`);
+    await page.getByLabel('Name', { exact: true }).fill('sensors');
+    await page.getByLabel('Columns (name:type, …)').fill('ts:timestamp,sensor:string,value:float64');
+    await page.getByLabel('Partition key').fill('sensor');
+    await page.getByLabel('Sort key').fill('ts');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect.poll(() => page.locator('form.create .status').textContent()).toBe('Created sensors.');
+    const info = await (await call('GET', '/datasets/sensors')).json() as { schema: { columns: { name: string; type: string }[]; partitionKey: string[]; sortKey: string[] } };
+    expect(info.schema.partitionKey).toEqual(['sensor']);
+    await expect.poll(() => page.locator('.dataset-detail h2').textContent()).toBe('sensors');
+    expect(await page.locator('.dataset-detail table.schema tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)))).toEqual(info.schema.columns.map((c) => [c.name, c.type]));
+    const facts = await page.locator('.dataset-detail dl').textContent();
+    expect(facts).toContain('partition keysensor');
+    expect(facts).toContain('sort keyts');
+    expect(facts).toContain('compactioncompacted');
+    // A bad schema is refused with its code, and nothing is made.
+    await page.getByLabel('Name', { exact: true }).fill('broken');
+    await page.getByLabel('Columns (name:type, …)').fill('ts:when');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect.poll(() => page.locator('form.create .errors').textContent()).toMatch(/^STRATA_ERR_[A-Z_]+: /);
+    expect((await call('GET', '/datasets/broken')).status).toBe(404);
+    await page.close();
+  });
+
   it('rolls back from the timeline behind a confirm, and the count changes', async () => {
     const page = await open();
     await page.goto(`${server.base}/#history/weather`);

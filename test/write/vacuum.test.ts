@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Strata, openStore, parseColumns } from '../../src/index.js';
 import type { Store } from '../../src/index.js';
+import { writeHorizonMarker } from '../../src/versions/horizon.js';
 import { cassandraUrl } from '../helpers/cassandra.js';
 
 function vacuumSuite(backend: string, open: () => Promise<Store>): void {
@@ -47,6 +48,22 @@ function vacuumSuite(backend: string, open: () => Promise<Store>): void {
 }
 
 describe('vacuum', () => {
+  it('removes a marker a vacuum killed between finishing and cleaning up left behind, even when the horizon stays', async () => {
+    const store = await openStore('memory:');
+    const db = await Strata.open({ store, limits: { compactionIdleMs: 0 } });
+    await db.createDataset('v', { columns: parseColumns('k:string,x:int32') });
+    for (let i = 0; i < 3; i++) await db.ingest('v', `k,x\na,${i}\n`, 'csv');
+    await db.vacuum('v', { retainMs: 0, graceMs: 0 });
+    expect(await store.listObjects('v', 'horizon')).toHaveLength(1);
+    // The state a kill leaves after the finished marker is written and before older ones are deleted.
+    await writeHorizonMarker(store, 'v', { horizon: 1, from: 1 });
+    expect(await store.listObjects('v', 'horizon')).toHaveLength(2);
+    await db.vacuum('v', { retainMs: 0, graceMs: 0 });
+    expect((await store.listObjects('v', 'horizon')).map((n) => parseInt(n, 16))).toEqual([3]);
+    expect((await db.sql('select sum(x) from v')).rows).toEqual([[3]]);
+    await db.close();
+  });
+
   vacuumSuite('memory', async () => openStore('memory:'));
   vacuumSuite('local', async () => openStore(path.join(mkdtempSync(path.join(tmpdir(), 'strata-vacuum-')), 'store')));
   vacuumSuite('cassandra', async () => openStore(cassandraUrl('strata_vacuum')));
