@@ -101,7 +101,6 @@ interface PartitionState {
   storing: number;
 }
 
-
 /** Columns of a dead-letter dataset (named so no SQL keyword needs quoting). */
 const deadLetterSchema = 'kafka_topic:string,kafka_partition:int32,kafka_offset:int64,kafka_key:string,kafka_value:string,error:string,kafka_time:timestamp';
 
@@ -191,7 +190,8 @@ export class KafkaSource {
     // It is done once per fetched batch, as kafkajs's per-record bookkeeping cost more than the parsing.
     let resolved: string | null = null;
     const resolve = (): void => { if (resolved !== null) resolveOffset(resolved); resolved = null; };
-    if (!isRunning() || isStale() || this.stopped) return;
+    // A partition whose store failed waits for its reassignment (which seeks back to the stored position).
+    if (!isRunning() || isStale() || this.stopped || s.failed) return;
     for (const m of batch.messages) {
       const offset = Number(m.offset);
       if (s.next !== null && offset < s.next) { resolved = m.offset; continue; } // stored already
@@ -211,14 +211,14 @@ export class KafkaSource {
         resolve();
         await s.flushing;
         await heartbeat();
-        if (!isRunning() || isStale() || this.stopped || this.parts.get(batch.partition) !== s) return;
+        if (!isRunning() || isStale() || this.stopped || s.failed || this.parts.get(batch.partition) !== s) return;
       }
     }
     resolve();
     await heartbeat();
   }
 
-  /** Records of a partition not stored yet: in the buffer and in the batch being stored. */
+  /** Records of a partition not stored yet: in the buffer and in the batches being parsed or stored. */
   private bufferedOf(s: PartitionState): number { return s.buffer.length + s.storing; }
 
   private failed(s: PartitionState, e: unknown): void {
