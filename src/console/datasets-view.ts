@@ -62,7 +62,8 @@ export class DatasetsView {
       if (ticket !== this.showing) return; // a later show() renders instead
       this.detail.dataset.name = name;
       const dl = (pairs: [string, string][]): HTMLElement => h('dl', {}, ...pairs.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]));
-      const compaction = d.pendingCompactionChunks === 0 ? 'compacted' : `${formatNumber(d.pendingCompactionChunks)} chunks to compact (${formatNumber(d.mixedChunks)} mixed)`;
+      const chunks = (n: number): string => `${formatNumber(n)} chunk${n === 1 ? '' : 's'}`;
+      const compaction = d.pendingCompactionChunks === 0 ? 'compacted' : `${chunks(d.pendingCompactionChunks)} to compact (${formatNumber(d.mixedChunks)} mixed)`;
       this.detail.replaceChildren(
         h('h2', { text: d.name }),
         h('div', { class: 'actions' },

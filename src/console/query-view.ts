@@ -31,7 +31,7 @@ export class QueryView {
 
   constructor() {
     const editorBox = h('div', { class: 'editor' });
-    this.editor = new SqlEditor(editorBox, () => void this.run(), localStorage.getItem(historyKey) ? (JSON.parse(localStorage.getItem(historyKey)!) as string[])[0] ?? '' : '');
+    this.editor = new SqlEditor(editorBox, () => void this.run(), this.history()[0] ?? '');
     this.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
     this.errors = h('div', { class: 'errors', role: 'alert', hidden: true });
     this.plan = h('section', { class: 'plan', 'aria-label': 'Query plan' });
