@@ -62,6 +62,26 @@ export function confirmAction(title: string, detail: string, action: string): Pr
   });
 }
 
+/** Asks for one value in a dialog with a labelled field; resolves to it, or null when cancelled (Escape too). */
+export function askValue(title: string, detail: string, label: string, action: string): Promise<string | null> {
+  const input = h('input', { id: 'ask-value', autocomplete: 'off', required: true });
+  const cancel = h('button', { type: 'button', text: 'Cancel' });
+  const dialog = h('dialog', { class: 'confirm', 'aria-labelledby': 'ask-title' },
+    h('form', { method: 'dialog' },
+      h('h2', { id: 'ask-title', text: title }), h('p', { text: detail }),
+      h('label', { for: 'ask-value', text: label }), input,
+      h('div', { class: 'actions' }, cancel, h('button', { type: 'submit', class: 'primary', text: action }))));
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    let value: string | null = null;
+    dialog.addEventListener('submit', () => { value = input.value.trim() || null; });
+    dialog.addEventListener('close', () => { dialog.remove(); resolve(value); });
+    cancel.addEventListener('click', () => dialog.close());
+    dialog.showModal();
+    input.focus();
+  });
+}
+
 /** Saves a blob as a file. */
 export function save(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);

@@ -6,7 +6,7 @@
  */
 import type { Role, VersionInfo } from './api.js';
 import { api } from './api.js';
-import { clear, confirmAction, formatNumber, h, showError } from './dom.js';
+import { askValue, clear, confirmAction, formatNumber, h, showError } from './dom.js';
 
 export interface HistoryHost {
   role: Role;
@@ -86,11 +86,16 @@ export class HistoryView {
           () => api('POST', `/datasets/${encodeURIComponent(dataset)}/revert`, { version: v.version }), `Reverted version ${v.version}.`) }));
     }
     if (admin) {
-      buttons.push(h('button', { type: 'button', text: 'Tag', 'aria-label': `Tag version ${v.version} of ${dataset}`, onclick: () => {
-        const name = prompt(`A tag for version ${v.version} (letters, digits, - and _)`);
-        if (name) void act(`Tag version ${v.version} as ${name}?`, 'A tagged version is kept by vacuum until the tag is removed.', 'Tag',
-          () => api('POST', `/datasets/${encodeURIComponent(dataset)}/tags`, { name, version: v.version }), `Tagged version ${v.version} as ${name}.`);
-      } }));
+      buttons.push(h('button', { type: 'button', text: 'Tag', 'aria-label': `Tag version ${v.version} of ${dataset}`, onclick: () => void (async () => {
+        const name = await askValue(`Tag version ${v.version} of ${dataset}`, `A tagged version is kept by vacuum until the tag is removed, and can be queried as AT (VERSION => 'name').`, 'Tag name', 'Tag');
+        if (!name) return;
+        clear(this.errors);
+        try {
+          await api('POST', `/datasets/${encodeURIComponent(dataset)}/tags`, { name, version: v.version });
+          this.status.textContent = `Tagged version ${v.version} as ${name}.`;
+          await this.load(dataset);
+        } catch (e) { showError(this.errors, e); }
+      })() }));
     }
     return h('li', { class: `version kind-${v.kind}`, 'data-version': v.version },
       h('div', { class: 'head' },

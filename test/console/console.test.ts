@@ -279,7 +279,7 @@ describe('the web console in Chromium', () => {
     await page.close();
   });
 
-  it('reverts one version from the timeline, and puts a version\'s AT clause into the editor', async () => {
+  it('reverts and tags versions from the timeline, and puts a version\'s AT clause into the editor', async () => {
     const page = await open();
     const r = await call('POST', '/datasets/weather/rows', weatherRows(8000, 30), 'application/x-ndjson');
     const { version } = (await r.json()) as { version: number };
@@ -290,6 +290,17 @@ describe('the web console in Chromium', () => {
     await expect.poll(() => page.locator('.history-view .status').textContent()).toBe(`Reverted version ${version}.`);
     expect(await count('weather')).toBe(before - 30);
     await expect.poll(() => page.locator('.timeline li').first().textContent()).toContain(`reverted version ${version}`);
+    // Tag a version from its own dialog; a refused name shows its code.
+    await page.getByRole('button', { name: 'Tag version 1 of weather' }).click();
+    await page.getByRole('dialog').getByLabel('Tag name').fill('first-load');
+    await page.getByRole('dialog').getByRole('button', { name: 'Tag' }).click();
+    await expect.poll(() => page.locator('.history-view .status').textContent()).toBe('Tagged version 1 as first-load.');
+    expect(await (await call('GET', '/datasets/weather/tags')).json()).toEqual([expect.objectContaining({ name: 'first-load', version: 1 })]);
+    await expect.poll(() => page.locator('.timeline li[data-version="1"] .tag').textContent()).toBe('#first-load');
+    await page.getByRole('button', { name: 'Tag version 2 of weather' }).click();
+    await page.getByRole('dialog').getByLabel('Tag name').fill('first-load');
+    await page.getByRole('dialog').getByRole('button', { name: 'Tag' }).click();
+    await expect.poll(() => page.locator('.history-view .errors').textContent()).toMatch(/^STRATA_ERR_[A-Z_]+: /);
     await page.getByRole('button', { name: 'Insert AT (VERSION => 1) into the editor' }).click();
     expect(await page.evaluate(() => location.hash)).toBe('#query');
     await expect.poll(() => page.locator('.cm-content').textContent()).toContain(' AT (VERSION => 1)');
