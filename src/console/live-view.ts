@@ -4,7 +4,7 @@
  * query is run again on every new version, its answer shown below.
  */
 import type { VersionInfo } from './api.js';
-import { events, query } from './api.js';
+import { ApiError, events, query } from './api.js';
 import { clear, formatNumber, h, showError } from './dom.js';
 import { describeVersion } from './history-view.js';
 import { ResultTable } from './table.js';
@@ -61,7 +61,10 @@ export class LiveView {
     this.feed.replaceChildren();
     try {
       for await (const e of events(`/datasets/${encodeURIComponent(dataset)}/changes`, control.signal)) {
-        if (e.event === 'error') throw Object.assign(new Error((e.data as { error: { message: string } }).error.message), e.data);
+        if (e.event === 'error') {
+          const { status, error } = e.data as { status: number; error: { code: string; message: string } };
+          throw new ApiError(error.code, error.message, status);
+        }
         if (e.event !== 'version') continue;
         const v = e.data as VersionInfo & { withdrawn: number[] };
         const rows = [v.rowsAdded ? `+${formatNumber(v.rowsAdded)}` : '', v.rowsRemoved ? `−${formatNumber(v.rowsRemoved)}` : ''].filter(Boolean).join(' ') || '±0';

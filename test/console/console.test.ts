@@ -323,6 +323,12 @@ describe('the web console in Chromium', () => {
     await call('POST', '/datasets/weather/rollback', { to: version - 1 });
     await expect.poll(() => page.locator('.feed li').first().textContent()).toContain(`withdrew versions ${version}`);
     await page.screenshot({ path: path.join(shots, 'live-1280.png'), fullPage: true });
+    // A feed that fails says why, with the code.
+    await page.locator('#live-dataset').selectOption('sensors'); // a feed follows the dataset picked
+    await expect.poll(() => page.locator('.live-view .status').textContent()).toContain('Following sensors');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call('DELETE', '/datasets/sensors')).status).toBe(204);
+    await expect.poll(() => page.locator('.live-view .errors').textContent(), { timeout: 15_000 }).toMatch(/^STRATA_ERR_[A-Z_]+: /);
     await page.close();
   });
 
