@@ -78,6 +78,11 @@ type Pending = KafkaMessage;
 const empty = Buffer.alloc(0);
 const offsetOf = (r: Pending): number => Number(r.offset);
 const valueOf = (r: Pending): Buffer => r.value ?? empty;
+/** Only spaces, tabs and line ends (or nothing): would parse as a blank line, no row. */
+function blank(v: Buffer): boolean {
+  for (const b of v) if (b !== 32 && b !== 9 && b !== 10 && b !== 13) return false;
+  return true;
+}
 
 /** A flush's good records as one batch, and the offset of the last of them. */
 interface Good { last: number; rows: number; batch: Batch; schema: DatasetSchema }
@@ -110,6 +115,7 @@ export class KafkaSource {
   private deadReady = false;
   private stopped = false;
   private readonly counts = { records: 0, batches: 0, deadLetters: 0, moved: 0 };
+  private csvHeader: string | null = null;
   private readonly o: Required<Omit<KafkaSourceOptions, 'onWarning' | 'group' | 'deadLetters' | 'clientId'>> & KafkaSourceOptions;
 
   constructor(private readonly db: Strata, options: KafkaSourceOptions) {
@@ -272,61 +278,68 @@ export class KafkaSource {
    * The records that parse and fit the schema, as one batch, and the others
    * with why. JSON and CSV records are parsed together, halving a failing
    * group until each bad record stands alone; an Arrow record is an IPC
-   * stream of its own, parsed alone.
+   * stream of its own, parsed alone. Every group that parses is kept, in
+   * offset order, so no good record is parsed twice. An empty record is bad
+   * by itself: as a blank line it would parse as no row and vanish.
    */
   private async sort(records: Pending[]): Promise<{ good: Good | null; bad: Bad[] }> {
     const bad: Bad[] = [];
+    const pieces: { last: Pending; batch: Batch; schema: DatasetSchema }[] = [];
     const refused = (e: unknown): e is StrataError => isStrataError(e) && ['STRATA_ERR_BAD_ROW', 'STRATA_ERR_BAD_FORMAT', 'STRATA_ERR_UNKNOWN_COLUMN', 'STRATA_ERR_EMPTY_BATCH'].includes(e.code);
-    if (this.o.format === 'arrow') {
-      const parsed: { record: Pending; batch: Batch; schema: DatasetSchema }[] = [];
-      for (const record of records) {
-        try { parsed.push({ record, ...await this.db.parse(this.o.dataset, valueOf(record), 'arrow') }); } catch (e) { if (!refused(e)) throw e; bad.push({ record, error: `${e.code}: ${e.message}` }); }
-      }
-      if (parsed.length === 0) return { good: null, bad };
-      return { good: { last: offsetOf(parsed[parsed.length - 1]!.record), rows: parsed.reduce((n, p) => n + p.batch.rows, 0), batch: concatBatches(parsed.map((p) => p.batch)), schema: parsed[0]!.schema }, bad };
-    }
-    // The records' bytes joined by newlines, as one input (a record's own newline would split it: it becomes a space).
-    if (this.o.format === 'csv' && this.csvHeader === null) this.csvHeader = `${(await this.db.snapshot(this.o.dataset)).schema.columns.map((c) => c.name).join(',')}\n`;
-    const text = (rs: Pending[]): Buffer => {
-      const header = this.o.format === 'csv' ? Buffer.from(this.csvHeader!) : empty;
-      let bytes = header.length;
-      for (const r of rs) bytes += valueOf(r).length + 1;
-      // Not from Node's shared pool: the buffer is moved to a parse worker whole.
-      const out = Buffer.allocUnsafeSlow(bytes);
-      let at = header.copy(out, 0);
-      for (const r of rs) {
-        const v = valueOf(r);
-        v.copy(out, at);
-        // A record's own newline would split it: it becomes a space (a newline byte is never inside a UTF-8 sequence).
-        for (let i = v.indexOf(10); i >= 0; i = v.indexOf(10, i + 1)) out[at + i] = 32;
-        at += v.length;
-        out[at++] = 10;
-      }
-      return out;
-    };
-    const fmt = this.o.format === 'csv' ? 'csv' : 'ndjson';
-    let whole: { batch: Batch; schema: DatasetSchema } | null = null;
-    const check = async (rs: Pending[]): Promise<Pending[]> => {
-      if (rs.length === 0) return [];
+    const parse = async (rs: Pending[], input: Buffer, format: 'arrow' | 'csv' | 'ndjson'): Promise<boolean> => {
       try {
-        const parsed = await this.db.parse(this.o.dataset, text(rs), fmt, { offThread: true });
-        if (rs === records) whole = parsed;
-        return rs;
+        pieces.push({ last: rs[rs.length - 1]!, ...await this.db.parse(this.o.dataset, input, format, { offThread: format !== 'arrow' }) });
+        return true;
       } catch (e) {
         if (!refused(e)) throw e;
-        if (rs.length === 1) { bad.push({ record: rs[0]!, error: `${e.code}: ${e.message}` }); return []; }
-        const mid = rs.length >> 1;
-        return [...await check(rs.slice(0, mid)), ...await check(rs.slice(mid))];
+        if (rs.length === 1) bad.push({ record: rs[0]!, error: `${e.code}: ${e.message}` });
+        return false;
       }
     };
-    const good = await check(records);
-    if (good.length === 0) return { good: null, bad };
-    // All good (the usual case): the first parse is the batch.
-    const parsed = whole ?? await this.db.parse(this.o.dataset, text(good), fmt, { offThread: true });
-    return { good: { last: offsetOf(good[good.length - 1]!), rows: good.length, ...parsed }, bad };
+    if (this.o.format === 'arrow') {
+      for (const record of records) await parse([record], valueOf(record), 'arrow');
+    } else {
+      if (this.o.format === 'csv' && this.csvHeader === null) this.csvHeader = `${(await this.db.snapshot(this.o.dataset)).schema.columns.map((c) => c.name).join(',')}\n`;
+      const fmt = this.o.format === 'csv' ? 'csv' : 'ndjson';
+      const check = async (rs: Pending[]): Promise<void> => {
+        if (rs.length === 0 || await parse(rs, this.joined(rs), fmt) || rs.length === 1) return;
+        const mid = rs.length >> 1;
+        await check(rs.slice(0, mid));
+        await check(rs.slice(mid));
+      };
+      // Empty records split the rest into runs, each checked as a whole.
+      let run: Pending[] = [];
+      for (const r of records) {
+        if (!blank(valueOf(r))) { run.push(r); continue; }
+        await check(run);
+        run = [];
+        bad.push({ record: r, error: 'STRATA_ERR_BAD_FORMAT: the record is empty' });
+      }
+      await check(run);
+    }
+    if (pieces.length === 0) return { good: null, bad };
+    const rows = pieces.reduce((n, p) => n + p.batch.rows, 0);
+    return { good: { last: offsetOf(pieces[pieces.length - 1]!.last), rows, batch: concatBatches(pieces.map((p) => p.batch)), schema: pieces[0]!.schema }, bad };
   }
 
-  private csvHeader: string | null = null;
+  /** The records' bytes as one input, one per line (a record's own newline would split it: it becomes a space). */
+  private joined(rs: Pending[]): Buffer {
+    const header = this.o.format === 'csv' ? Buffer.from(this.csvHeader!) : empty;
+    let bytes = header.length;
+    for (const r of rs) bytes += valueOf(r).length + 1;
+    // Not from Node's shared pool: the buffer is moved to a parse worker whole.
+    const out = Buffer.allocUnsafeSlow(bytes);
+    let at = header.copy(out, 0);
+    for (const r of rs) {
+      const v = valueOf(r);
+      v.copy(out, at);
+      // A newline byte is never inside a UTF-8 sequence, so it can be replaced byte by byte.
+      for (let i = v.indexOf(10); i >= 0; i = v.indexOf(10, i + 1)) out[at + i] = 32;
+      at += v.length;
+      out[at++] = 10;
+    }
+    return out;
+  }
 
   private async deadLetter(partition: number, bad: Bad[]): Promise<void> {
     const ds = this.deadLetterDataset;

@@ -120,9 +120,10 @@ describe('strata kafka on a real broker', () => {
     const n = 40_000;
     const db = await openDb();
     await db.createDataset('ev3', { columns, partitionKey: ['host'], sortKey: ['ts'] });
-    // 1 %: every 100th record, alternately not JSON and JSON with a value its column cannot hold.
+    // 1 %: every 100th record, in turn not JSON, JSON with a value its column cannot hold, and empty (which would parse as no row).
     const bad = (i: number): boolean => i % 100 === 7;
-    await produce(kafkaBrokers(), `events3-${run}`, n, (i) => (!bad(i) ? record(i) : i % 200 === 7 ? `{"id": ${i}, "host": ` : JSON.stringify({ id: i, host: 'h', ts: 1, v: 'not a number' })));
+    const malformed = (i: number): string => [`{"id": ${i}, "host": `, JSON.stringify({ id: i, host: 'h', ts: 1, v: 'not a number' }), ''][Math.floor(i / 100) % 3]!;
+    await produce(kafkaBrokers(), `events3-${run}`, n, (i) => (!bad(i) ? record(i) : malformed(i)));
     const c = source('ev3', `events3-${run}`, 'g3');
     const good = n - n / 100;
     expect(await waitFor(db, 'ev3', good, 120_000)).toBe(good);
